@@ -1,0 +1,134 @@
+// tests/test_util.hpp — shared helpers for the doctest suites.
+//
+//   random_tensor(shape, seed)          seeded uniform values in [lo, hi)
+//   check_close(actual, expected, rtol, atol, label)
+//                                       fails with the label, max abs/rel error and the worst index
+//   check_equal(actual, expected, label) exact (data movement ops)
+//   Golden g("conv2d");                 tests/golden/conv2d.safetensors written by tools/golden/gen_conv2d.py
+//   for (const auto& c : g.cases())     c.name, c.params (Json), g.tensor(c, "x")
+//
+// Golden file layout (written by tools/golden/common.py): tensors named "<case>.<tensor>", e.g. "c03.x",
+// "c03.weight", "c03.y"; `__metadata__` holds "op" and "cases", a JSON array of objects, each with "name" and the
+// op's parameters.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pixforge/core/json.hpp"
+#include "pixforge/core/tensor.hpp"
+#include "pixforge/io/safetensors.hpp"
+
+namespace pixforge {
+namespace test {
+
+inline std::string source_path(const std::string& rel) { return std::string(PIXFORGE_SOURCE_DIR) + "/" + rel; }
+inline std::string golden_path(const std::string& name) {
+  return source_path("tests/golden/" + name + ".safetensors");
+}
+
+inline Tensor<float> random_tensor(const Shape& shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Tensor<float> t = Tensor<float>::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = dist(rng);
+  return t;
+}
+
+struct CloseReport {
+  bool ok = true;
+  double max_abs = 0, max_rel = 0;
+  int64_t worst = -1;
+  float worst_actual = 0, worst_expected = 0;
+};
+
+// |a - e| <= atol + rtol * |e| for every element (NaN matches only NaN, inf only the same inf).
+inline CloseReport compare_close(const Tensor<float>& actual, const Tensor<float>& expected, double rtol,
+                                 double atol) {
+  CloseReport r;
+  Tensor<float> a = actual.contiguous(), e = expected.contiguous();
+  double worst_excess = -1;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double av = a.data()[i], ev = e.data()[i];
+    bool ok;
+    double diff;
+    if (std::isnan(ev) || std::isnan(av)) {
+      ok = std::isnan(ev) && std::isnan(av);
+      diff = ok ? 0 : INFINITY;
+    } else if (std::isinf(ev) || std::isinf(av)) {
+      ok = av == ev;
+      diff = ok ? 0 : INFINITY;
+    } else {
+      diff = std::fabs(av - ev);
+      ok = diff <= atol + rtol * std::fabs(ev);
+    }
+    r.max_abs = std::max(r.max_abs, diff);
+    if (std::fabs(ev) > 0) r.max_rel = std::max(r.max_rel, diff / std::fabs(ev));
+    const double excess = diff - (atol + rtol * std::fabs(ev));
+    if (excess > worst_excess || r.worst < 0) {
+      worst_excess = excess;
+      r.worst = i;
+      r.worst_actual = float(av);
+      r.worst_expected = float(ev);
+    }
+    if (!ok) r.ok = false;
+  }
+  return r;
+}
+
+inline std::string index_str(const Shape& s, int64_t flat) {
+  std::vector<int64_t> idx(size_t(s.rank()));
+  for (int d = s.rank() - 1; d >= 0; --d) {
+    idx[size_t(d)] = s[d] ? flat % s[d] : 0;
+    flat = s[d] ? flat / s[d] : 0;
+  }
+  return shape_str(idx);
+}
+
+inline void check_close(const Tensor<float>& actual, const Tensor<float>& expected, double rtol, double atol,
+                        const std::string& label) {
+  INFO(label);
+  REQUIRE_MESSAGE(actual.shape() == expected.shape(), label, ": shape ", actual.shape().str(), " vs expected ",
+                  expected.shape().str());
+  const CloseReport r = compare_close(actual, expected, rtol, atol);
+  std::ostringstream os;
+  os << label << ": max abs err " << r.max_abs << ", max rel err " << r.max_rel << ", worst at "
+     << index_str(expected.shape(), r.worst) << " (got " << r.worst_actual << ", expected " << r.worst_expected
+     << "), rtol " << rtol << " atol " << atol;
+  CHECK_MESSAGE(r.ok, os.str());
+}
+
+inline void check_equal(const Tensor<float>& actual, const Tensor<float>& expected, const std::string& label) {
+  check_close(actual, expected, 0.0, 0.0, label);
+}
+
+// A golden file produced by tools/golden/*.py with PyTorch.
+class Golden {
+ public:
+  struct Case {
+    std::string name;
+    Json params;
+  };
+  explicit Golden(const std::string& op) : file_(SafeTensors::open(golden_path(op))) {
+    const Json cases = Json::parse(file_.metadata_value("cases"), golden_path(op) + " metadata 'cases'");
+    for (const Json& c : cases.items()) cases_.push_back(Case{c["name"].as_string(), c});
+    REQUIRE_MESSAGE(!cases_.empty(), "golden file ", golden_path(op), " has no cases");
+  }
+  const std::vector<Case>& cases() const { return cases_; }
+  Tensor<float> tensor(const Case& c, const std::string& name) const { return file_.get(c.name + "." + name); }
+  bool has(const Case& c, const std::string& name) const { return file_.contains(c.name + "." + name); }
+  const SafeTensors& file() const { return file_; }
+
+ private:
+  SafeTensors file_;
+  std::vector<Case> cases_;
+};
+
+}  // namespace test
+}  // namespace pixforge
