@@ -14,6 +14,12 @@
 #ifndef EIGEN_DONT_PARALLELIZE
 #define EIGEN_DONT_PARALLELIZE
 #endif
+// GCC 12 reports a false -Wmaybe-uninitialized inside its own avx512fintrin.h when Eigen's AVX-512 packet code is
+// inlined (a known GCC/Eigen 3.4 interaction); silence exactly that for Eigen's code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <Eigen/Core>
 #include <cstdint>
 
@@ -99,3 +105,7 @@ inline void gemm_parallel(const GemmArgs& g) {
 }
 
 }  // namespace pixforge
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
