@@ -1,0 +1,503 @@
+// pixforge/ops/conv2d.hpp — 2-D convolution (PyTorch torch.nn.functional.conv2d / nn.Conv2d).
+//
+// What it computes (cross-correlation, no kernel flip, exactly like PyTorch and TensorFlow):
+//
+//   y[n, oc, oy, ox] = act( b[oc] + Σ_ic Σ_ky Σ_kx  x̃[n, g·Cin_g + ic, oy·sh − pt + ky·dh, ox·sw − pl + kx·dw]
+//                                                   · w[oc, ic, ky, kx] )
+//
+//   g = oc / Cout_g (the group of the output channel), Cin_g = Cin / groups, Cout_g = Cout / groups, and x̃ is the
+//   input extended beyond its border by the padding mode: zeros (0), reflect (… x2 x1 | x0 x1 x2 …, the edge
+//   pixel is not repeated, needs pad < size) or replicate (… x0 x0 | x0 x1 …).
+//
+// Shapes:   x [N, Cin, H, W]   weight [Cout, Cin/groups, kH, kW]   bias [Cout] or an undefined Tensor (none)
+//           y [N, Cout, Hout, Wout],  Hout = floor((H + pt + pb − dh·(kH − 1) − 1) / sh) + 1   (same for W)
+//
+//     auto y = pixforge::conv2d(x, weight, bias, pixforge::Conv2dParams{}.with_padding(1).with_act(Act::relu()));
+//
+// Padding is per side (top, bottom, left, right), because TensorFlow 'SAME' pads asymmetrically: a stride-2 3×3
+// 'SAME' conv on an even size pads 0 before and 1 after (tf_same_padding below, part-b §0.3). PyTorch's
+// padding=1 gives the same output size but samples a grid shifted by one pixel, so TF weights then give
+// slightly wrong results.
+//
+// Who uses it: every generator. 3×3 stride 1 pad 1 is the workhorse (RRDBNet 64→64 and 64+k·32→32, Real-CUGAN,
+// SRVGGNet, DnCNN); 1×1 for channel mixing (attention q/k/v, RRDB-free heads); 4×4 stride 2 in the pix2pix
+// encoder; dilated 3×3 (d = 2…16) in DeepFill/EdgeConnect; reflect padding in EdgeConnect, Johnson's style
+// transfer and Real-CUGAN; replicate padding in waifu2x; depthwise (groups = C) in lightweight blocks.
+//
+// Pitfalls:
+//   * weight is [Cout, Cin/groups, kH, kW] — ConvTranspose2d stores Cin first, this does not;
+//   * padding_mode reflect/replicate pads *before* the conv, exactly like PyTorch's padding_mode (and like an
+//     explicit ReflectionPad2d followed by an unpadded conv); reflect requires every pad < that input size;
+//   * TF 'SAME' ≠ PyTorch symmetric padding for stride 2 (see above);
+//   * a fused activation runs after the bias add, as the separate layer would.
+//
+// Implementations (FLOPs = 2 · N · Cout · Hout · Wout · Cin_g · kH · kW for all of them):
+//   conv2d_ref        direct loops in formula order; the ground truth for tests, slow.
+//   conv2d_im2col     gathers a block of output pixels' receptive fields into a column buffer col[Cin_g·kH·kW, P]
+//                     (padding handled inside the gather: no padded copy of the input), then one GEMM
+//                     W_g[Cout_g, K] · col[K, P] per (image, group, pixel block). Extra memory: K·P floats per
+//                     thread, independent of the image size.
+//   conv2d_1x1        1×1, stride 1, no padding: the input plane already *is* the column matrix, so the GEMM
+//                     reads x directly (no copy at all).
+//   conv2d_depthwise  groups = Cin (each output channel sees one input channel): a direct kernel; im2col would
+//                     turn it into many tiny GEMMs with K = kH·kW.
+//   conv2d            the dispatcher: depthwise → conv2d_depthwise, 1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
+//
+// Threading (core/parallel.hpp): the work is cut into units — (image, group, fixed-size block of output pixels) for
+// the GEMM paths, (image, output channel) for depthwise — whose boundaries depend only on the shapes. Each unit
+// writes its own outputs with a single-threaded GEMM, so the bits are identical for any thread count.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "pixforge/core/activation_spec.hpp"
+#include "pixforge/core/error.hpp"
+#include "pixforge/core/gemm.hpp"
+#include "pixforge/core/parallel.hpp"
+#include "pixforge/core/tensor.hpp"
+
+namespace pixforge {
+
+// How the input is extended beyond its border (PyTorch Conv2d padding_mode; 'circular' is not supported).
+enum class PaddingMode { zeros, reflect, replicate };
+
+inline const char* padding_mode_name(PaddingMode m) {
+  switch (m) {
+    case PaddingMode::zeros: return "zeros";
+    case PaddingMode::reflect: return "reflect";
+    case PaddingMode::replicate: return "replicate";
+  }
+  return "?";
+}
+
+// Per-side padding of one axis.
+struct SidePadding {
+  int64_t before = 0, after = 0;
+};
+
+// TensorFlow 'SAME' padding of one axis (part-b §0.3): output ceil(in / stride), the odd pixel of padding goes
+// after. E.g. in 8, k 3, s 2 → {0, 1}; in 7, k 3, s 2 → {1, 1}; k 5, s 1 → {2, 2}.
+inline SidePadding tf_same_padding(int64_t in, int64_t kernel, int64_t stride, int64_t dilation = 1) {
+  PIXFORGE_CHECK(in >= 0 && kernel >= 1 && stride >= 1 && dilation >= 1, ErrorCode::invalid_argument,
+                 "tf_same_padding: invalid arguments (in ", in, ", kernel ", kernel, ", stride ", stride,
+                 ", dilation ", dilation, ")");
+  const int64_t out = (in + stride - 1) / stride;
+  const int64_t k_eff = (kernel - 1) * dilation + 1;
+  const int64_t total = std::max<int64_t>((out - 1) * stride + k_eff - in, 0);
+  return {total / 2, total - total / 2};
+}
+
+struct Conv2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t groups = 1;
+  PaddingMode padding_mode = PaddingMode::zeros;
+  Act act;  // fused epilogue, applied after the bias
+
+  // Chainable setters: Conv2dParams{}.with_stride(2).with_padding(1).with_act(Act::leaky_relu(0.2f)).
+  Conv2dParams& with_stride(int64_t s) { return with_stride(s, s); }
+  Conv2dParams& with_stride(int64_t sh, int64_t sw) {
+    stride_h = sh;
+    stride_w = sw;
+    return *this;
+  }
+  // Symmetric padding, PyTorch's padding=p or padding=(ph, pw).
+  Conv2dParams& with_padding(int64_t p) { return with_padding(p, p); }
+  Conv2dParams& with_padding(int64_t ph, int64_t pw) { return with_padding(ph, ph, pw, pw); }
+  // Per-side padding in (top, bottom, left, right) order. Note F.pad's 4-tuple is (left, right, top, bottom).
+  Conv2dParams& with_padding(int64_t top, int64_t bottom, int64_t left, int64_t right) {
+    pad_top = top;
+    pad_bottom = bottom;
+    pad_left = left;
+    pad_right = right;
+    return *this;
+  }
+  // TensorFlow 'SAME' for an input of h × w and a kH × kW kernel, using the stride and dilation already set.
+  Conv2dParams& with_tf_same_padding(int64_t h, int64_t w, int64_t kh, int64_t kw) {
+    const SidePadding ph = tf_same_padding(h, kh, stride_h, dilation_h);
+    const SidePadding pw = tf_same_padding(w, kw, stride_w, dilation_w);
+    return with_padding(ph.before, ph.after, pw.before, pw.after);
+  }
+  Conv2dParams& with_dilation(int64_t d) { return with_dilation(d, d); }
+  Conv2dParams& with_dilation(int64_t dh, int64_t dw) {
+    dilation_h = dh;
+    dilation_w = dw;
+    return *this;
+  }
+  Conv2dParams& with_groups(int64_t g) {
+    groups = g;
+    return *this;
+  }
+  Conv2dParams& with_padding_mode(PaddingMode m) {
+    padding_mode = m;
+    return *this;
+  }
+  Conv2dParams& with_act(Act a) {
+    act = a;
+    return *this;
+  }
+};
+
+// floor((in + pad_before + pad_after − dilation·(k − 1) − 1) / stride) + 1, or ≤ 0 when the kernel does not fit.
+inline int64_t conv_output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel, int64_t stride,
+                                int64_t dilation) {
+  const int64_t span = in + pad_before + pad_after - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+namespace detail {
+
+// All checks of conv2d's arguments, done once at the entry of every public variant.
+inline void conv2d_check(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                         const Conv2dParams& p, const char* op) {
+  check_rank(x, 4, op, "input x");
+  check_rank(weight, 4, op, "weight");
+  const std::string shapes = msg(" (x=", x.shape().str(), ", weight=", weight.shape().str(), ")");
+  PIXFORGE_CHECK(p.stride_h >= 1 && p.stride_w >= 1, ErrorCode::invalid_argument, op, ": stride must be >= 1, got (",
+                 p.stride_h, ", ", p.stride_w, ")");
+  PIXFORGE_CHECK(p.dilation_h >= 1 && p.dilation_w >= 1, ErrorCode::invalid_argument, op,
+                 ": dilation must be >= 1, got (", p.dilation_h, ", ", p.dilation_w, ")");
+  PIXFORGE_CHECK(p.pad_top >= 0 && p.pad_bottom >= 0 && p.pad_left >= 0 && p.pad_right >= 0,
+                 ErrorCode::invalid_argument, op, ": padding must be >= 0, got (top ", p.pad_top, ", bottom ",
+                 p.pad_bottom, ", left ", p.pad_left, ", right ", p.pad_right, "); crop with narrow() instead");
+  PIXFORGE_CHECK(p.groups >= 1, ErrorCode::invalid_argument, op, ": groups must be >= 1, got ", p.groups);
+  const int64_t cin = x.size(1), cout = weight.size(0);
+  PIXFORGE_CHECK(cin % p.groups == 0 && cout % p.groups == 0, ErrorCode::shape_mismatch, op,
+                 ": groups = ", p.groups, " must divide both input channels ", cin, " and output channels ", cout,
+                 shapes);
+  PIXFORGE_CHECK(weight.size(1) * p.groups == cin, ErrorCode::shape_mismatch, op, ": input has ", cin,
+                 " channels, weight expects ", weight.size(1) * p.groups, " (", weight.size(1), " per group × ",
+                 p.groups, " groups)", shapes);
+  PIXFORGE_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1, ErrorCode::shape_mismatch, op,
+                 ": empty kernel", shapes);
+  if (bias.defined()) {
+    PIXFORGE_CHECK(bias.dim() == 1 && bias.size(0) == cout, ErrorCode::shape_mismatch, op, ": bias must be [",
+                   cout, "], got ", bias.shape().str(), shapes);
+  }
+  const int64_t h = x.size(2), w = x.size(3);
+  if (p.padding_mode == PaddingMode::reflect) {
+    PIXFORGE_CHECK(p.pad_top < h && p.pad_bottom < h && p.pad_left < w && p.pad_right < w,
+                   ErrorCode::invalid_argument, op, ": reflect padding (top ", p.pad_top, ", bottom ", p.pad_bottom,
+                   ", left ", p.pad_left, ", right ", p.pad_right, ") must be smaller than the input size ", h, "x",
+                   w, shapes);
+  }
+  if (p.padding_mode == PaddingMode::replicate) {
+    PIXFORGE_CHECK(h > 0 && w > 0, ErrorCode::invalid_argument, op, ": replicate padding of an empty input", shapes);
+  }
+  const int64_t hout = conv_output_size(h, p.pad_top, p.pad_bottom, weight.size(2), p.stride_h, p.dilation_h);
+  const int64_t wout = conv_output_size(w, p.pad_left, p.pad_right, weight.size(3), p.stride_w, p.dilation_w);
+  PIXFORGE_CHECK(hout > 0 && wout > 0, ErrorCode::shape_mismatch, op, ": kernel ", weight.size(2), "x",
+                 weight.size(3), " with dilation (", p.dilation_h, ", ", p.dilation_w,
+                 ") is larger than the padded input ", h + p.pad_top + p.pad_bottom, "x",
+                 w + p.pad_left + p.pad_right, shapes);
+}
+
+// Maps a coordinate of the padded input (may be < 0 or >= n) to a source index, or -1 for a zero.
+inline int64_t pad_source_index(int64_t i, int64_t n, PaddingMode mode) {
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case PaddingMode::zeros: return -1;
+    case PaddingMode::reflect: return i < 0 ? -i : 2 * (n - 1) - i;  // pad < n, so one reflection suffices
+    case PaddingMode::replicate: return i < 0 ? 0 : n - 1;
+  }
+  return -1;
+}
+
+// Source index for every (kernel tap, output position) of one axis: map[k·out + o] = index into the input row
+// (or -1 for zero padding). `lo[k]..hi[k]` is the range of o whose tap lands inside the input, where the
+// index is simply o·stride + k·dilation − pad_before (the gather copies that range without the table).
+struct AxisMap {
+  std::vector<int64_t> map, lo, hi;
+  int64_t out = 0;
+  AxisMap(int64_t in, int64_t out_, int64_t kernel, int64_t stride, int64_t pad_before, int64_t dilation,
+          PaddingMode mode)
+      : map(size_t(kernel * out_)), lo(size_t(kernel)), hi(size_t(kernel)), out(out_) {
+    for (int64_t k = 0; k < kernel; ++k) {
+      int64_t l = out_, h = 0;
+      for (int64_t o = 0; o < out_; ++o) {
+        const int64_t i = o * stride - pad_before + k * dilation;
+        map[size_t(k * out_ + o)] = pad_source_index(i, in, mode);
+        if (i >= 0 && i < in) {
+          l = std::min(l, o);
+          h = o + 1;
+        }
+      }
+      lo[size_t(k)] = l;
+      hi[size_t(k)] = std::max(l, h);
+    }
+  }
+  int64_t operator()(int64_t k, int64_t o) const { return map[size_t(k * out + o)]; }
+};
+
+// One growable buffer per thread and per purpose (Slot), reused across calls: no allocation in the hot loop,
+// memory bounded by the largest block ever requested on that thread.
+template <int Slot>
+inline float* thread_scratch(int64_t floats) {
+  thread_local std::vector<float> buf;
+  if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
+  return buf.data();
+}
+
+// Gathers input row `row` (already mapped, W wide) for output columns [ox0, ox1) of kernel tap kx into dst.
+inline void gather_row(float* dst, const float* row, int64_t ox0, int64_t ox1, int64_t kx, int64_t stride,
+                       int64_t offset, const AxisMap& xm) {
+  const int64_t lo = std::clamp(xm.lo[size_t(kx)], ox0, ox1), hi = std::clamp(xm.hi[size_t(kx)], lo, ox1);
+  for (int64_t ox = ox0; ox < lo; ++ox) {
+    const int64_t ix = xm(kx, ox);
+    dst[ox - ox0] = ix < 0 ? 0.0f : row[ix];
+  }
+  if (stride == 1) {
+    if (hi > lo) std::memcpy(dst + (lo - ox0), row + lo + offset, size_t(hi - lo) * sizeof(float));
+  } else {
+    for (int64_t ox = lo; ox < hi; ++ox) dst[ox - ox0] = row[ox * stride + offset];
+  }
+  for (int64_t ox = hi; ox < ox1; ++ox) {
+    const int64_t ix = xm(kx, ox);
+    dst[ox - ox0] = ix < 0 ? 0.0f : row[ix];
+  }
+}
+
+// im2col of one group of one image for output pixels [p0, p0 + np) (flattened oy·Wout + ox):
+// col[(ic·kH + ky)·kW + kx, j] = x̃[ic, oy·sh − pt + ky·dh, ox·sw − pl + kx·dw] for pixel p0 + j.
+inline void im2col_block(const float* x, int64_t cin_g, int64_t h, int64_t w, int64_t kh, int64_t kw,
+                         const Conv2dParams& p, const AxisMap& ym, const AxisMap& xm, int64_t wout, int64_t p0,
+                         int64_t np, float* col) {
+  for (int64_t ic = 0; ic < cin_g; ++ic) {
+    const float* plane = x + ic * h * w;
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t kx = 0; kx < kw; ++kx) {
+        float* dst = col + ((ic * kh + ky) * kw + kx) * np;
+        const int64_t offset = kx * p.dilation_w - p.pad_left;
+        for (int64_t pix = p0; pix < p0 + np;) {
+          const int64_t oy = pix / wout, ox0 = pix % wout;
+          const int64_t ox1 = std::min(wout, ox0 + (p0 + np - pix));
+          const int64_t iy = ym(ky, oy);
+          if (iy < 0) std::fill(dst, dst + (ox1 - ox0), 0.0f);
+          else gather_row(dst, plane + iy * w, ox0, ox1, kx, p.stride_w, offset, xm);
+          dst += ox1 - ox0;
+          pix += ox1 - ox0;
+        }
+      }
+  }
+}
+
+// Adds bias[m] and applies act to rows m of an [M, np] block with leading dimension ldc.
+inline void bias_act_block(float* c, int64_t ldc, int64_t m_count, int64_t np, const float* bias, const Act& act) {
+  for (int64_t m = 0; m < m_count; ++m) {
+    float* row = c + m * ldc;
+    if (bias) {
+      const float b = bias[m];
+      for (int64_t j = 0; j < np; ++j) row[j] += b;
+    }
+    apply_act_inplace(row, np, act);
+  }
+}
+
+// Output pixels per GEMM unit: the column buffer K·P stays within ~256 KB (half of a Zen/Skylake L2), and P is a
+// multiple of 16 between 64 and 4096. Depends only on K, never on the thread count.
+inline int64_t conv_pixel_block(int64_t k) {
+  const int64_t budget = 64 * 1024;  // floats
+  int64_t pblock = budget / std::max<int64_t>(k, 1);
+  pblock = std::clamp<int64_t>(pblock / 16 * 16, 64, 4096);
+  return pblock;
+}
+
+// The GEMM convolution engine shared by conv2d_im2col, conv2d_1x1 and gated_conv2d. For every unit
+// (n, g, block of output pixels [p0, p0 + np)) it computes the raw sums C[Cout_g, np] (no bias) into the
+// memory returned by dest(n, g, p0) = {pointer, ldc}, then calls epilogue(n, g, p0, np, c, ldc).
+// `direct` = the 1×1/s1/p0 case: the GEMM reads x itself instead of a column buffer. Arguments must be
+// validated and contiguous.
+template <class Dest, class Epilogue>
+void conv2d_gemm_run(const Tensor<float>& x, const Tensor<float>& weight, const Conv2dParams& p, bool direct,
+                     Dest&& dest, Epilogue&& epilogue) {
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  const int64_t groups = p.groups, cin_g = cin / groups, cout_g = cout / groups;
+  const int64_t hout = conv_output_size(h, p.pad_top, p.pad_bottom, kh, p.stride_h, p.dilation_h);
+  const int64_t wout = conv_output_size(w, p.pad_left, p.pad_right, kw, p.stride_w, p.dilation_w);
+  const int64_t k = cin_g * kh * kw, pixels = hout * wout;
+  const int64_t pblock = direct ? 1024 : conv_pixel_block(k);
+  const int64_t blocks = (pixels + pblock - 1) / pblock;
+  const AxisMap ym(h, hout, kh, p.stride_h, p.pad_top, p.dilation_h, p.padding_mode);
+  const AxisMap xm(w, wout, kw, p.stride_w, p.pad_left, p.dilation_w, p.padding_mode);
+  const float* xd = x.data();
+  const float* wd = weight.data();
+
+  parallel_for(0, n_img * groups * blocks, [&](int64_t unit) {
+    const int64_t b = unit % blocks, g = (unit / blocks) % groups, n = unit / (blocks * groups);
+    const int64_t p0 = b * pblock, np = std::min(pblock, pixels - p0);
+    const float* xg = xd + (n * cin + g * cin_g) * h * w;
+    GemmArgs args;
+    args.M = cout_g;
+    args.N = np;
+    args.K = k;
+    args.A = wd + g * cout_g * k;
+    args.lda = k;
+    if (direct) {
+      args.B = xg + p0;
+      args.ldb = h * w;
+    } else {
+      float* col = thread_scratch<0>(k * np);
+      im2col_block(xg, cin_g, h, w, kh, kw, p, ym, xm, wout, p0, np, col);
+      args.B = col;
+      args.ldb = np;
+    }
+    const std::pair<float*, int64_t> c = dest(n, g, p0, np);
+    args.C = c.first;
+    args.ldc = c.second;
+    gemm_eigen(args);
+    epilogue(n, g, p0, np, c.first, c.second);
+  });
+}
+
+inline Tensor<float> conv2d_gemm_plain(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                       const Tensor<float>& bias_in, const Conv2dParams& p, bool direct) {
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const int64_t cout = weight.size(0), cout_g = cout / p.groups;
+  const int64_t hout =
+      conv_output_size(x.size(2), p.pad_top, p.pad_bottom, weight.size(2), p.stride_h, p.dilation_h);
+  const int64_t wout =
+      conv_output_size(x.size(3), p.pad_left, p.pad_right, weight.size(3), p.stride_w, p.dilation_w);
+  Tensor<float> y = Tensor<float>::empty({x.size(0), cout, hout, wout});
+  const int64_t pixels = hout * wout;
+  float* yd = y.data();
+  const float* bd = bias.defined() ? bias.data() : nullptr;
+  conv2d_gemm_run(
+      x, weight, p, direct,
+      [&](int64_t n, int64_t g, int64_t p0, int64_t) {
+        return std::pair<float*, int64_t>(yd + (n * cout + g * cout_g) * pixels + p0, pixels);
+      },
+      [&](int64_t, int64_t g, int64_t, int64_t np, float* c, int64_t ldc) {
+        bias_act_block(c, ldc, cout_g, np, bd ? bd + g * cout_g : nullptr, p.act);
+      });
+  return y;
+}
+
+inline bool conv2d_is_pointwise(const Tensor<float>& weight, const Conv2dParams& p) {
+  return weight.size(2) == 1 && weight.size(3) == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+         p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0;
+}
+
+inline bool conv2d_is_depthwise(const Tensor<float>& x, const Tensor<float>& weight, const Conv2dParams& p) {
+  return p.groups == x.size(1) && weight.size(1) == 1;
+}
+
+}  // namespace detail
+
+// Output shape [N, Cout, Hout, Wout]; validates like conv2d (a bias is not needed for the shape).
+inline Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParams& p = {}) {
+  const Tensor<float> xs = Tensor<float>::view(nullptr, x), ws = Tensor<float>::view(nullptr, weight);
+  detail::conv2d_check(xs, ws, Tensor<float>(), p, "conv2d");
+  return {x[0], weight[0],
+          conv_output_size(x[2], p.pad_top, p.pad_bottom, weight[2], p.stride_h, p.dilation_h),
+          conv_output_size(x[3], p.pad_left, p.pad_right, weight[3], p.stride_w, p.dilation_w)};
+}
+
+// Reference: the formula above, one loop per index. Slow; for tests and for reading.
+inline Tensor<float> conv2d_ref(const Tensor<float>& x, const Tensor<float>& weight,
+                                const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x, weight, bias, p, "conv2d_ref");
+  const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t H = x.size(2), W = x.size(3), kH = weight.size(2), kW = weight.size(3);
+  const int64_t cin_g = weight.size(1), cout_g = weight.size(0) / p.groups;
+  Tensor<float> y = Tensor<float>::empty(ys);
+  for (int64_t n = 0; n < ys[0]; ++n)
+    for (int64_t oc = 0; oc < ys[1]; ++oc)
+      for (int64_t oy = 0; oy < ys[2]; ++oy)
+        for (int64_t ox = 0; ox < ys[3]; ++ox) {
+          const int64_t g = oc / cout_g;
+          float acc = 0.0f;
+          for (int64_t ic = 0; ic < cin_g; ++ic)
+            for (int64_t ky = 0; ky < kH; ++ky)
+              for (int64_t kx = 0; kx < kW; ++kx) {
+                // Position in the padded input, then where it comes from in the real input.
+                const int64_t iy = detail::pad_source_index(oy * p.stride_h - p.pad_top + ky * p.dilation_h, H,
+                                                            p.padding_mode);
+                const int64_t ix = detail::pad_source_index(ox * p.stride_w - p.pad_left + kx * p.dilation_w, W,
+                                                            p.padding_mode);
+                if (iy < 0 || ix < 0) continue;  // zero padding
+                acc += x(n, g * cin_g + ic, iy, ix) * weight(oc, ic, ky, kx);
+              }
+          if (bias.defined()) acc += bias(oc);
+          y(n, oc, oy, ox) = apply_act(acc, p.act);
+        }
+  return y;
+}
+
+// im2col + GEMM, any kernel, stride, dilation, padding (mode) and groups.
+inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& weight,
+                                   const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x, weight, bias, p, "conv2d_im2col");
+  return detail::conv2d_gemm_plain(x, weight, bias, p, /*direct=*/false);
+}
+
+// 1×1, stride 1, no padding: y_g[Cout_g, H·W] = W_g[Cout_g, Cin_g] · x_g[Cin_g, H·W], read in place.
+inline Tensor<float> conv2d_1x1(const Tensor<float>& x, const Tensor<float>& weight,
+                                const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x, weight, bias, p, "conv2d_1x1");
+  PIXFORGE_CHECK(detail::conv2d_is_pointwise(weight, p), ErrorCode::invalid_argument,
+                 "conv2d_1x1: needs a 1x1 kernel, stride 1 and no padding (weight=", weight.shape().str(),
+                 ", stride (", p.stride_h, ", ", p.stride_w, "))");
+  return detail::conv2d_gemm_plain(x, weight, bias, p, /*direct=*/true);
+}
+
+// Depthwise (groups = Cin, Cout = multiplier · Cin): each output row is accumulated tap by tap,
+// y[oy, :] += w[ky, kx] · x̃[iy, ox·sw + kx·dw − pl], in the order ky, kx — vectorises along the row.
+inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                      const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_depthwise");
+  PIXFORGE_CHECK(detail::conv2d_is_depthwise(x_in, weight_in, p), ErrorCode::invalid_argument,
+                 "conv2d_depthwise: needs groups == input channels (groups ", p.groups, ", x=", x_in.shape().str(),
+                 ", weight=", weight_in.shape().str(), ")");
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3), mult = cout / cin;
+  const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t hout = ys[2], wout = ys[3];
+  const detail::AxisMap ym(h, hout, kh, p.stride_h, p.pad_top, p.dilation_h, p.padding_mode);
+  const detail::AxisMap xm(w, wout, kw, p.stride_w, p.pad_left, p.dilation_w, p.padding_mode);
+  Tensor<float> y = Tensor<float>::empty(ys);
+  const float* xd = x.data();
+  const float* wd = weight.data();
+  const float* bd = bias.defined() ? bias.data() : nullptr;
+  float* yd = y.data();
+
+  parallel_for(0, n_img * cout, [&](int64_t unit) {
+    const int64_t n = unit / cout, oc = unit % cout;
+    const float* plane = xd + (n * cin + oc / mult) * h * w;
+    const float* wk = wd + oc * kh * kw;
+    float* row_buf = detail::thread_scratch<1>(wout);
+    for (int64_t oy = 0; oy < hout; ++oy) {
+      float* yrow = yd + ((n * cout + oc) * hout + oy) * wout;
+      std::fill(yrow, yrow + wout, 0.0f);
+      for (int64_t ky = 0; ky < kh; ++ky) {
+        const int64_t iy = ym(ky, oy);
+        if (iy < 0) continue;
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          // Gather the tap's input row into a buffer (padding included), then one vectorisable axpy.
+          detail::gather_row(row_buf, plane + iy * w, 0, wout, kx, p.stride_w, kx * p.dilation_w - p.pad_left, xm);
+          const float wv = wk[ky * kw + kx];
+          for (int64_t ox = 0; ox < wout; ++ox) yrow[ox] += wv * row_buf[ox];
+        }
+      }
+      detail::bias_act_block(yrow, wout, 1, wout, bd ? bd + oc : nullptr, p.act);
+    }
+  });
+  return y;
+}
+
+// The dispatcher: picks the fastest implementation for the arguments.
+inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
+                            const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x, weight, bias, p, "conv2d");
+  if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
+  const bool direct = detail::conv2d_is_pointwise(weight, p);
+  return detail::conv2d_gemm_plain(x, weight, bias, p, direct);
+}
+
+}  // namespace pixforge

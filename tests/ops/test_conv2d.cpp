@@ -1,0 +1,236 @@
+// Tests for ops/conv2d.hpp: fast paths vs conv2d_ref, PyTorch goldens, argument errors, thread determinism.
+#include "pixforge/ops/conv2d.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "test_util.hpp"
+
+using namespace pixforge;
+using test::check_close;
+using test::random_tensor;
+
+namespace {
+
+struct ConvCase {
+  const char* label;
+  int64_t n, cin, h, w, cout, kh, kw;
+  Conv2dParams p;
+  bool bias;
+};
+
+// Weights scaled like PyTorch's default init (1/sqrt(fan_in)) so outputs stay O(1) for any K.
+Tensor<float> make_weight(int64_t cout, int64_t cin_g, int64_t kh, int64_t kw, uint32_t seed) {
+  const float s = 1.0f / std::sqrt(float(cin_g * kh * kw));
+  return random_tensor({cout, cin_g, kh, kw}, seed, -s, s);
+}
+
+std::vector<ConvCase> awkward_cases() {
+  using P = Conv2dParams;
+  return {
+      {"3x3 s1 p1, C=5->7, 9x11", 1, 5, 9, 11, 7, 3, 3, P{}.with_padding(1), true},
+      {"3x3 p1, C=64->64 (K=576), 40x37: many pixel blocks", 1, 64, 40, 37, 16, 3, 3, P{}.with_padding(1), true},
+      {"3x3 s2 p1 on odd 13x9", 1, 3, 13, 9, 6, 3, 3, P{}.with_stride(2).with_padding(1), true},
+      {"4x4 s2 p1 (pix2pix) 12x10", 1, 6, 12, 10, 4, 4, 4, P{}.with_stride(2).with_padding(1), false},
+      {"5x5 s1 p2, N=2", 2, 3, 8, 7, 5, 5, 5, P{}.with_padding(2), true},
+      {"7x7 reflect p3", 1, 3, 10, 9, 4, 7, 7, P{}.with_padding(3).with_padding_mode(PaddingMode::reflect), true},
+      {"3x3 replicate p2 s2", 1, 4, 7, 8, 3, 3, 3,
+       P{}.with_stride(2).with_padding(2).with_padding_mode(PaddingMode::replicate), true},
+      {"replicate pad > size", 1, 2, 3, 2, 3, 3, 3,
+       P{}.with_padding(4).with_padding_mode(PaddingMode::replicate), true},
+      {"asymmetric TF same s2 (0,1,0,1)", 1, 5, 10, 8, 3, 3, 3, P{}.with_stride(2).with_padding(0, 1, 0, 1), true},
+      {"asymmetric reflect (2,0,1,3)", 1, 3, 9, 7, 2, 3, 3,
+       P{}.with_padding(2, 0, 1, 3).with_padding_mode(PaddingMode::reflect), true},
+      {"dilation 2 p2", 1, 5, 11, 10, 6, 3, 3, P{}.with_padding(2).with_dilation(2), true},
+      {"dilation 4 p4 reflect", 1, 3, 13, 12, 2, 3, 3,
+       P{}.with_padding(4).with_dilation(4).with_padding_mode(PaddingMode::reflect), true},
+      {"dilation (2,1) stride (1,2)", 1, 3, 9, 10, 4, 3, 3,
+       P{}.with_padding(2, 1).with_dilation(2, 1).with_stride(1, 2), true},
+      {"groups 2", 1, 6, 7, 9, 4, 3, 3, P{}.with_padding(1).with_groups(2), true},
+      {"groups 3, C not multiple of 16", 2, 21, 6, 5, 9, 3, 3, P{}.with_padding(1).with_groups(3), true},
+      {"depthwise 3x3 C=17", 1, 17, 9, 8, 17, 3, 3, P{}.with_padding(1).with_groups(17), true},
+      {"depthwise x2 multiplier 5x5 s2", 2, 4, 11, 9, 8, 5, 5, P{}.with_padding(2).with_stride(2).with_groups(4),
+       true},
+      {"depthwise reflect dil 2", 1, 5, 8, 9, 5, 3, 3,
+       P{}.with_padding(2).with_dilation(2).with_groups(5).with_padding_mode(PaddingMode::reflect), false},
+      {"1x1 C=33->10", 1, 33, 7, 9, 10, 1, 1, P{}, true},
+      {"1x1 groups 2, N=2", 2, 8, 5, 5, 6, 1, 1, P{}.with_groups(2), true},
+      {"1x1 stride 2", 1, 4, 9, 9, 3, 1, 1, P{}.with_stride(2), true},
+      {"1x1 padded", 1, 4, 5, 6, 3, 1, 1, P{}.with_padding(1), true},
+      {"non-square kernel 3x5", 1, 3, 8, 11, 4, 3, 5, P{}.with_padding(1, 2), true},
+      {"kernel = input (valid, 1x1 output)", 1, 3, 5, 4, 2, 5, 4, P{}, true},
+      {"1xW input", 1, 3, 1, 16, 2, 1, 3, P{}.with_padding(0, 1), true},
+      {"fused leaky_relu(0.2)", 1, 4, 6, 7, 5, 3, 3, P{}.with_padding(1).with_act(Act::leaky_relu(0.2f)), true},
+      {"fused sigmoid depthwise", 1, 4, 6, 7, 4, 3, 3,
+       P{}.with_padding(1).with_groups(4).with_act(Act::sigmoid()), true},
+  };
+}
+
+Act act_from(const Json& c) {
+  const std::string a = c["act"].as_string();
+  const float alpha = float(c["alpha"].as_double());
+  if (a == "relu") return Act::relu();
+  if (a == "leaky_relu") return Act::leaky_relu(alpha);
+  if (a == "elu") return Act::elu(alpha);
+  REQUIRE_MESSAGE(a == "none", "unknown act ", a);
+  return Act::none();
+}
+
+PaddingMode mode_from(const std::string& m) {
+  if (m == "reflect") return PaddingMode::reflect;
+  if (m == "replicate") return PaddingMode::replicate;
+  REQUIRE_MESSAGE(m == "zeros", "unknown padding mode ", m);
+  return PaddingMode::zeros;
+}
+
+Conv2dParams params_from(const Json& c) {
+  Conv2dParams p;
+  p.with_stride(c["stride_h"].as_int64(), c["stride_w"].as_int64())
+      .with_padding(c["pad_top"].as_int64(), c["pad_bottom"].as_int64(), c["pad_left"].as_int64(),
+                    c["pad_right"].as_int64())
+      .with_dilation(c["dilation_h"].as_int64(), c["dilation_w"].as_int64())
+      .with_groups(c["groups"].as_int64())
+      .with_padding_mode(mode_from(c["padding_mode"].as_string()))
+      .with_act(act_from(c));
+  return p;
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: output size and TF 'SAME' padding") {
+  CHECK(conv_output_size(64, 1, 1, 3, 1, 1) == 64);
+  CHECK(conv_output_size(64, 1, 1, 4, 2, 1) == 32);
+  CHECK(conv_output_size(7, 0, 0, 3, 2, 1) == 3);
+  CHECK(conv_output_size(13, 4, 4, 3, 1, 4) == 13);
+  // part-b §0.3: stride-2 3x3 on an even size pads 0 before, 1 after.
+  CHECK(tf_same_padding(8, 3, 2).before == 0);
+  CHECK(tf_same_padding(8, 3, 2).after == 1);
+  CHECK(tf_same_padding(7, 3, 2).before == 1);
+  CHECK(tf_same_padding(7, 3, 2).after == 1);
+  CHECK(tf_same_padding(10, 5, 1).before == 2);
+  CHECK(tf_same_padding(10, 5, 1).after == 2);
+  CHECK(tf_same_padding(10, 3, 1, 4).before == 4);  // dilated: effective kernel 9
+  CHECK(tf_same_padding(10, 4, 1).before == 1);
+  CHECK(tf_same_padding(10, 4, 1).after == 2);
+  const Conv2dParams p = Conv2dParams{}.with_stride(2).with_tf_same_padding(10, 9, 3, 3);
+  CHECK(p.pad_top == 0);
+  CHECK(p.pad_bottom == 1);
+  CHECK(p.pad_left == 1);
+  CHECK(p.pad_right == 1);
+  CHECK(conv2d_output_shape({1, 3, 10, 9}, {8, 3, 3, 3}, p) == Shape{1, 8, 5, 5});
+}
+
+TEST_CASE("conv2d: fast paths match conv2d_ref on awkward shapes") {
+  uint32_t seed = 100;
+  for (const ConvCase& c : awkward_cases()) {
+    const Tensor<float> x = random_tensor({c.n, c.cin, c.h, c.w}, ++seed);
+    const Tensor<float> w = make_weight(c.cout, c.cin / c.p.groups, c.kh, c.kw, ++seed);
+    const Tensor<float> b = c.bias ? random_tensor({c.cout}, ++seed) : Tensor<float>();
+    const Tensor<float> ref = conv2d_ref(x, w, b, c.p);
+    const std::string label = c.label;
+    check_close(conv2d(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [conv2d]");
+    check_close(conv2d_im2col(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [conv2d_im2col]");
+    if (detail::conv2d_is_pointwise(w, c.p)) check_close(conv2d_1x1(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [1x1]");
+    if (detail::conv2d_is_depthwise(x, w, c.p))
+      check_close(conv2d_depthwise(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [depthwise]");
+  }
+}
+
+TEST_CASE("conv2d: strided (non-contiguous) input") {
+  const Tensor<float> big = random_tensor({2, 6, 12, 14}, 7);
+  const Tensor<float> x = big.narrow(1, 1, 4).narrow(3, 2, 9);  // [2,4,12,9], strided
+  REQUIRE_FALSE(x.is_contiguous());
+  const Tensor<float> w = make_weight(5, 4, 3, 3, 8);
+  const Tensor<float> b = random_tensor({5}, 9);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1);
+  const Tensor<float> ref = conv2d_ref(x.clone(), w, b, p);
+  check_close(conv2d(x, w, b, p), ref, 1e-4, 1e-5, "strided input, im2col");
+  const Tensor<float> w1 = make_weight(5, 4, 1, 1, 10);
+  check_close(conv2d(x, w1, b), conv2d_ref(x.clone(), w1, b), 1e-4, 1e-5, "strided input, 1x1");
+}
+
+TEST_CASE("conv2d: PyTorch goldens") {
+  test::Golden g("conv2d");
+  for (const auto& c : g.cases()) {
+    const Conv2dParams p = params_from(c.params);
+    const Tensor<float> x = g.tensor(c, "x"), w = g.tensor(c, "weight"), y = g.tensor(c, "y");
+    const Tensor<float> b = g.has(c, "bias") ? g.tensor(c, "bias") : Tensor<float>();
+    const std::string label = c.name + " " + c.params.dump();
+    check_close(conv2d(x, w, b, p), y, 1e-4, 1e-5, label + " [conv2d]");
+    check_close(conv2d_ref(x, w, b, p), y, 1e-4, 1e-5, label + " [conv2d_ref]");
+    check_close(conv2d_im2col(x, w, b, p), y, 1e-4, 1e-5, label + " [conv2d_im2col]");
+  }
+}
+
+TEST_CASE("conv2d: bad arguments name the op and the shapes") {
+  const Tensor<float> x = random_tensor({1, 64, 8, 8}, 1);
+  const Tensor<float> w = random_tensor({16, 32, 3, 3}, 2);
+  CHECK_THROWS_AS(conv2d(x, w), Error);
+  const std::string m = error_of([&] { conv2d(x, w); });
+  CHECK_MESSAGE(m.find("conv2d: input has 64 channels, weight expects 32") != std::string::npos, m);
+  CHECK_MESSAGE(m.find("x=[1,64,8,8]") != std::string::npos, m);
+  CHECK_MESSAGE(m.find("weight=[16,32,3,3]") != std::string::npos, m);
+  CHECK_MESSAGE(m.find("[pixforge.shape_mismatch]") != std::string::npos, m);
+
+  const Tensor<float> w64 = random_tensor({16, 64, 3, 3}, 3);
+  CHECK_THROWS_AS(conv2d(x, w64, random_tensor({15}, 4)), Error);  // bias length
+  CHECK(error_of([&] { conv2d(x, w64, random_tensor({15}, 4)); }).find("bias must be [16], got [15]") !=
+        std::string::npos);
+  CHECK_THROWS_AS(conv2d(x.reshape({64, 8, 8}), w64), Error);                                   // rank
+  CHECK_THROWS_AS(conv2d(x, w64, {}, Conv2dParams{}.with_stride(0)), Error);                    // stride
+  CHECK_THROWS_AS(conv2d(x, w64, {}, Conv2dParams{}.with_dilation(0)), Error);                  // dilation
+  CHECK_THROWS_AS(conv2d(x, w64, {}, Conv2dParams{}.with_padding(-1)), Error);                  // padding
+  CHECK_THROWS_AS(conv2d(x, w64, {}, Conv2dParams{}.with_groups(3)), Error);                    // groups ∤ C
+  CHECK_THROWS_AS(conv2d(x, random_tensor({16, 64, 9, 9}, 5)), Error);                          // kernel > input
+  CHECK(error_of([&] { conv2d(x, random_tensor({16, 64, 9, 9}, 5)); }).find("larger than the padded input 8x8") !=
+        std::string::npos);
+  // reflect needs pad < size (PyTorch's rule); replicate does not
+  const Tensor<float> small = random_tensor({1, 2, 3, 3}, 6);
+  const Tensor<float> w2 = random_tensor({1, 2, 3, 3}, 7);
+  const auto reflect3 = Conv2dParams{}.with_padding(3).with_padding_mode(PaddingMode::reflect);
+  CHECK_THROWS_AS(conv2d(small, w2, {}, reflect3), Error);
+  CHECK(error_of([&] { conv2d(small, w2, {}, reflect3); }).find("reflect padding") != std::string::npos);
+  CHECK_NOTHROW(conv2d(small, w2, {}, Conv2dParams{}.with_padding(2).with_padding_mode(PaddingMode::reflect)));
+  CHECK_NOTHROW(conv2d(small, w2, {}, Conv2dParams{}.with_padding(3).with_padding_mode(PaddingMode::replicate)));
+  // variant preconditions
+  CHECK_THROWS_AS(conv2d_1x1(x, w64), Error);
+  CHECK(error_of([&] { conv2d_1x1(x, w64); }).find("conv2d_1x1") != std::string::npos);
+  CHECK_THROWS_AS(conv2d_depthwise(x, w64), Error);
+}
+
+TEST_CASE("conv2d: identical bits for 1 and 2 threads") {
+  const Tensor<float> x = random_tensor({2, 24, 33, 29}, 11);
+  const Tensor<float> b = random_tensor({32}, 13);
+  const Tensor<float> xd = random_tensor({1, 32, 33, 29}, 14);
+  struct Variant {
+    const char* label;
+    Tensor<float> w;
+    Conv2dParams p;
+    const Tensor<float>* x;
+  };
+  const Variant variants[] = {
+      {"im2col 3x3", make_weight(32, 24, 3, 3, 12), Conv2dParams{}.with_padding(1).with_act(Act::relu()), &x},
+      {"1x1", make_weight(32, 24, 1, 1, 15), Conv2dParams{}, &x},
+      {"groups 2 s2 reflect", make_weight(32, 12, 3, 3, 16),
+       Conv2dParams{}.with_groups(2).with_stride(2).with_padding(1).with_padding_mode(PaddingMode::reflect), &x},
+      {"depthwise", make_weight(32, 1, 3, 3, 17), Conv2dParams{}.with_padding(1).with_groups(32), &xd},
+  };
+  for (const Variant& v : variants) {
+    set_num_threads(1);
+    const Tensor<float> y1 = conv2d(*v.x, v.w, b, v.p);
+    set_num_threads(2);
+    const Tensor<float> y2 = conv2d(*v.x, v.w, b, v.p);
+    set_num_threads(0);
+    test::check_equal(y2, y1, std::string(v.label) + ": 2 threads vs 1");
+  }
+}
