@@ -1,0 +1,219 @@
+// pixforge/ops/scaled_dot_product_attention.hpp — softmax(scale · Q·Kᵀ)·V, computed in bounded memory.
+//
+//   s[b, i, j] = scale · Σ_d q[b, i, d] · k[b, j, d]           scores, one row per query i, one column per key j
+//   p[b, i, j] = exp(s[b, i, j] − max_j s[b, i, :]) / Σ_j exp(s[b, i, j] − max_j s[b, i, :])   softmax over keys
+//   o[b, i, e] = Σ_j p[b, i, j] · v[b, j, e]
+//
+// Shapes: q [B, L, D], k [B, S, D], v [B, S, Dv] → o [B, L, Dv]; 4-D [B, H, L, D] (heads) works the same way,
+// leading dims must be equal (no broadcasting). scale defaults to 1/sqrt(D), as in
+// torch.nn.functional.scaled_dot_product_attention (PyTorch ≥ 2.0; the goldens compute the formula explicitly since
+// Debian's torch 1.13 predates it). No mask, no dropout, no causal flag (no generator here needs them).
+//
+// Numerics: subtracting the row maximum before exp is what makes softmax safe — exp(s) overflows float for s > 88,
+// and SAGAN's unscaled energies reach that on real feature maps. After the shift every exponent is ≤ 0, the
+// largest term is exactly 1, and the row sum lies in [1, S].
+//
+// Used by: SAGAN / DeOldify self-attention (ops/self_attention.hpp: same core with Q, K, V stored channel-first as
+// [D, L] feature maps and scale 1), transformer-style blocks (SwinIR/Restormer-like restorers).
+//
+// Implementations and cost (2·B·L·S·(D + Dv) FLOPs + B·L·S exps)
+//   *_ref      materialises the whole [L, S] score matrix per batch, loops in formula order.
+//   *_blocked  processes kAttentionRowBlock query rows at a time: one gemm for the [rows, S] scores, softmax per row,
+//              one gemm for the output rows. Memory O(rows·S) per thread instead of O(L·S); for a 128×128 SAGAN map
+//              (L = S = 16384) that is 4 MB instead of 1 GB. Work units (batch, row block) are fixed, so results are
+//              bit-identical for any thread count. A row's softmax never leaves its block, so no cross-block
+//              rescaling (flash-attention style) is needed.
+//   scaled_dot_product_attention() dispatches to *_blocked.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "pixforge/core/error.hpp"
+#include "pixforge/core/gemm.hpp"
+#include "pixforge/core/parallel.hpp"
+#include "pixforge/core/tensor.hpp"
+
+namespace pixforge {
+
+struct ScaledDotProductAttentionParams {
+  std::optional<float> scale;  // default 1/sqrt(D)
+};
+
+namespace detail {
+
+// Numerically stable softmax of scale·row, in place.
+inline void softmax_row_inplace(float* row, int64_t n, float scale) {
+  if (n == 0) return;
+  float m = row[0] * scale;
+  for (int64_t j = 1; j < n; ++j) m = std::max(m, row[j] * scale);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    row[j] = std::exp(row[j] * scale - m);
+    sum += row[j];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j) row[j] *= inv;
+}
+
+// One attention problem (one batch element / head). Operands are either row-major token matrices
+// (q [L, D], k [S, D], v [S, Dv], o [L, Dv]) or channel-first feature maps (q [D, L], k [D, S], v [Dv, S],
+// o [Dv, L]: NCHW with H·W flattened, how SAGAN holds them).
+struct AttentionProblem {
+  int64_t L = 0, S = 0, D = 0, Dv = 0;
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  float* o = nullptr;
+  bool channels_first = false;
+  float scale = 1.0f;
+};
+
+// Query rows per work unit of the blocked attention (a constant: results must not depend on threads).
+constexpr int64_t kAttentionRowBlock = 64;
+
+// Output rows [i0, i1) of one problem; `scores` has room for (i1 − i0)·S floats.
+inline void attention_rows(const AttentionProblem& p, int64_t i0, int64_t i1, float* scores) {
+  const int64_t rows = i1 - i0;
+  GemmArgs s;  // scores[rows, S] = q_rows[rows, D] · kᵀ[D, S]
+  s.M = rows;
+  s.N = p.S;
+  s.K = p.D;
+  s.C = scores;
+  s.ldc = p.S;
+  if (p.channels_first) {
+    s.A = p.q + i0, s.lda = p.L, s.trans_a = true;
+    s.B = p.k, s.ldb = p.S;
+  } else {
+    s.A = p.q + i0 * p.D, s.lda = p.D;
+    s.B = p.k, s.ldb = p.D, s.trans_b = true;
+  }
+  gemm_eigen(s);
+  for (int64_t r = 0; r < rows; ++r) softmax_row_inplace(scores + r * p.S, p.S, p.scale);
+  GemmArgs o;
+  o.K = p.S;
+  if (p.channels_first) {  // o[:, i0:i1] [Dv, rows] = v[Dv, S] · scoresᵀ[S, rows]
+    o.M = p.Dv, o.N = rows;
+    o.A = p.v, o.lda = p.S;
+    o.B = scores, o.ldb = p.S, o.trans_b = true;
+    o.C = p.o + i0, o.ldc = p.L;
+  } else {  // o[i0:i1, :] [rows, Dv] = scores[rows, S] · v[S, Dv]
+    o.M = rows, o.N = p.Dv;
+    o.A = scores, o.lda = p.S;
+    o.B = p.v, o.ldb = p.Dv;
+    o.C = p.o + i0 * p.Dv, o.ldc = p.Dv;
+  }
+  gemm_eigen(o);
+}
+
+// Runs attention_rows over every (problem, row block) in parallel. problems[b] are independent.
+inline void attention_blocked(const std::vector<AttentionProblem>& problems) {
+  if (problems.empty()) return;
+  const int64_t L = problems[0].L, S = problems[0].S;
+  const int64_t blocks = (L + kAttentionRowBlock - 1) / kAttentionRowBlock;
+  parallel_for(0, int64_t(problems.size()) * blocks, [&](int64_t u) {
+    const AttentionProblem& p = problems[size_t(u / blocks)];
+    const int64_t i0 = (u % blocks) * kAttentionRowBlock, i1 = std::min(L, i0 + kAttentionRowBlock);
+    std::vector<float> scores(size_t((i1 - i0) * S));
+    attention_rows(p, i0, i1, scores.data());
+  });
+}
+
+inline void check_sdpa_args(const Tensor<float>& q, const Tensor<float>& k, const Tensor<float>& v) {
+  const char* op = "scaled_dot_product_attention";
+  PIXFORGE_CHECK(q.dim() >= 3 && q.dim() == k.dim() && q.dim() == v.dim(), ErrorCode::shape_mismatch, op,
+                 ": q, k, v must all be [B, L, D] / [B, S, D] / [B, S, Dv] (or 4-D with heads), got q=",
+                 q.shape().str(), ", k=", k.shape().str(), ", v=", v.shape().str());
+  for (int d = 0; d < q.dim() - 2; ++d)
+    PIXFORGE_CHECK(q.size(d) == k.size(d) && q.size(d) == v.size(d), ErrorCode::shape_mismatch, op,
+                   ": leading (batch) dims differ: q=", q.shape().str(), ", k=", k.shape().str(), ", v=",
+                   v.shape().str());
+  PIXFORGE_CHECK(q.size(-1) == k.size(-1), ErrorCode::shape_mismatch, op, ": q has D=", q.size(-1),
+                 ", k has D=", k.size(-1), " (q=", q.shape().str(), ", k=", k.shape().str(), ")");
+  PIXFORGE_CHECK(k.size(-2) == v.size(-2), ErrorCode::shape_mismatch, op, ": k has S=", k.size(-2),
+                 " keys, v has ", v.size(-2), " values (k=", k.shape().str(), ", v=", v.shape().str(), ")");
+}
+
+}  // namespace detail
+
+inline Shape scaled_dot_product_attention_output_shape(const Shape& q, const Shape& v) {
+  Shape o = q;
+  o[o.rank() - 1] = v[v.rank() - 1];
+  return o;
+}
+
+inline float sdpa_scale(const Tensor<float>& q, const ScaledDotProductAttentionParams& p) {
+  return p.scale ? *p.scale : 1.0f / std::sqrt(float(q.size(-1)));
+}
+
+// Reference: the full score matrix per batch element, loops in formula order.
+inline Tensor<float> scaled_dot_product_attention_ref(const Tensor<float>& q, const Tensor<float>& k,
+                                                      const Tensor<float>& v,
+                                                      const ScaledDotProductAttentionParams& params = {}) {
+  detail::check_sdpa_args(q, k, v);
+  const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
+  const int64_t B = L * D ? q.numel() / (L * D) : 0;
+  const float scale = sdpa_scale(q, params);
+  Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
+  std::vector<float> s(size_t(L * S)), p(size_t(L * S));
+  for (int64_t b = 0; b < B; ++b) {
+    const float* Q = qc.data() + b * L * D;
+    const float* K = kc.data() + b * S * D;
+    const float* V = vc.data() + b * S * Dv;
+    float* O = o.data() + b * L * Dv;
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j < S; ++j) {
+        float acc = 0.0f;
+        for (int64_t d = 0; d < D; ++d) acc += Q[i * D + d] * K[j * D + d];
+        s[size_t(i * S + j)] = scale * acc;
+      }
+    for (int64_t i = 0; i < L; ++i) {
+      float m = -INFINITY;
+      for (int64_t j = 0; j < S; ++j) m = std::max(m, s[size_t(i * S + j)]);
+      float sum = 0.0f;
+      for (int64_t j = 0; j < S; ++j) sum += std::exp(s[size_t(i * S + j)] - m);
+      for (int64_t j = 0; j < S; ++j) p[size_t(i * S + j)] = std::exp(s[size_t(i * S + j)] - m) / sum;
+    }
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t e = 0; e < Dv; ++e) {
+        float acc = 0.0f;
+        for (int64_t j = 0; j < S; ++j) acc += p[size_t(i * S + j)] * V[j * Dv + e];
+        O[i * Dv + e] = acc;
+      }
+  }
+  return o;
+}
+
+inline Tensor<float> scaled_dot_product_attention_blocked(const Tensor<float>& q, const Tensor<float>& k,
+                                                          const Tensor<float>& v,
+                                                          const ScaledDotProductAttentionParams& params = {}) {
+  detail::check_sdpa_args(q, k, v);
+  const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
+  Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
+  const int64_t B = L * Dv ? o.numel() / (L * Dv) : 0;
+  std::vector<detail::AttentionProblem> problems(size_t(B));
+  for (int64_t b = 0; b < B; ++b) {
+    detail::AttentionProblem& p = problems[size_t(b)];
+    p.L = L, p.S = S, p.D = D, p.Dv = Dv;
+    p.q = qc.data() + b * L * D;
+    p.k = kc.data() + b * S * D;
+    p.v = vc.data() + b * S * Dv;
+    p.o = o.data() + b * L * Dv;
+    p.scale = sdpa_scale(q, params);
+  }
+  detail::attention_blocked(problems);
+  return o;
+}
+
+inline Tensor<float> scaled_dot_product_attention(const Tensor<float>& q, const Tensor<float>& k,
+                                                  const Tensor<float>& v,
+                                                  const ScaledDotProductAttentionParams& params = {}) {
+  return scaled_dot_product_attention_blocked(q, k, v, params);
+}
+
+}  // namespace pixforge
