@@ -286,6 +286,11 @@ inline void im2col_block(const float* x, int64_t cin_g, int64_t h, int64_t w, in
   }
 }
 
+// y[i] += a · x[i]; the restrict qualifiers let the compiler vectorise without a runtime alias check.
+inline void axpy(float* __restrict y, const float* __restrict x, float a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 // Adds bias[m] and applies act to rows m of an [M, np] block with leading dimension ldc.
 inline void bias_act_block(float* c, int64_t ldc, int64_t m_count, int64_t np, const float* bias, const Act& act) {
   for (int64_t m = 0; m < m_count; ++m) {
@@ -478,11 +483,22 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
       for (int64_t ky = 0; ky < kh; ++ky) {
         const int64_t iy = ym(ky, oy);
         if (iy < 0) continue;
+        const float* row = plane + iy * w;
         for (int64_t kx = 0; kx < kw; ++kx) {
-          // Gather the tap's input row into a buffer (padding included), then one vectorisable axpy.
-          detail::gather_row(row_buf, plane + iy * w, 0, wout, kx, p.stride_w, kx * p.dilation_w - p.pad_left, xm);
           const float wv = wk[ky * kw + kx];
-          for (int64_t ox = 0; ox < wout; ++ox) yrow[ox] += wv * row_buf[ox];
+          const int64_t lo = xm.lo[size_t(kx)], hi = xm.hi[size_t(kx)], offset = kx * p.dilation_w - p.pad_left;
+          if (p.stride_w == 1) {
+            // Interior: a plain axpy straight from the input row (vectorises); border taps go through the map.
+            detail::axpy(yrow + lo, row + offset + lo, wv, hi - lo);
+            for (int64_t ox = 0; ox < lo; ++ox)
+              if (xm(kx, ox) >= 0) yrow[ox] += wv * row[xm(kx, ox)];
+            for (int64_t ox = hi; ox < wout; ++ox)
+              if (xm(kx, ox) >= 0) yrow[ox] += wv * row[xm(kx, ox)];
+          } else {
+            // Strided: gather the tap's samples (padding included) into a buffer, then one axpy.
+            detail::gather_row(row_buf, row, 0, wout, kx, p.stride_w, offset, xm);
+            detail::axpy(yrow, row_buf, wv, wout);
+          }
         }
       }
       detail::bias_act_block(yrow, wout, 1, wout, bd ? bd + oc : nullptr, p.act);
