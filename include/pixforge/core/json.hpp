@@ -91,19 +91,26 @@ class Json {
   }
   // Exact integer; rejects 1.5, 1e3, and values outside int64.
   int64_t as_int64() const {
-    expect(Type::Number, "an integer");
+    int64_t v = 0;
+    if (!to_int64(v)) fail(ErrorCode::format_error, "JSON: expected an integer in int64 range, got " + describe());
+    return v;
+  }
+  // Non-failing form of as_int64(): false if this is not an integer number that fits int64.
+  bool to_int64(int64_t& out) const noexcept {
+    if (type_ != Type::Number) return false;
     const char* s = str_.c_str();
     const bool neg = *s == '-';
     if (neg) ++s;
+    if (!*s) return false;
     uint64_t v = 0;
     for (; *s; ++s) {
-      if (*s < '0' || *s > '9') fail(ErrorCode::format_error, "JSON: expected an integer, got " + str_);
+      if (*s < '0' || *s > '9') return false;
       const uint64_t d = uint64_t(*s - '0');
-      if (v > (uint64_t(INT64_MAX) + (neg ? 1 : 0) - d) / 10)
-        fail(ErrorCode::format_error, "JSON: integer out of range: " + str_);
+      if (v > (uint64_t(INT64_MAX) + (neg ? 1 : 0) - d) / 10) return false;
       v = v * 10 + d;
     }
-    return neg ? int64_t(0 - v) : int64_t(v);
+    out = neg ? int64_t(0 - v) : int64_t(v);
+    return true;
   }
   const std::string& as_string() const {
     expect(Type::String, "a string");
@@ -182,6 +189,7 @@ class Json {
   void expect(Type t, const char* what) const {
     if (type_ != t) fail(ErrorCode::format_error, msg("JSON: expected ", what, ", got ", type_name()));
   }
+  std::string describe() const { return type_ == Type::Number ? str_ : std::string(type_name()); }
   const char* type_name() const {
     switch (type_) {
       case Type::Null: return "null";

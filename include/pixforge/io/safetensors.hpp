@@ -332,15 +332,7 @@ class SafeTensors {
   }
 
   void try_int(const Json& j, int64_t& out, const std::string& name, const char* field) const {
-#ifndef PIXFORGE_NO_EXCEPTIONS
-    try {
-      out = j.as_int64();
-    } catch (const Error&) {
-      bad(msg("tensor '", name, "': ", field, " must hold non-negative integers"));
-    }
-#else
-    out = j.as_int64();
-#endif
+    if (!j.to_int64(out)) bad(msg("tensor '", name, "': ", field, " must hold integers, got ", j.dump()));
   }
 
   void convert_to_float(const StTensorInfo& ti, float* dst) const {
