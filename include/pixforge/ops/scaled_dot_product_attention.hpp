@@ -156,7 +156,7 @@ inline Tensor<float> scaled_dot_product_attention_ref(const Tensor<float>& q, co
   detail::check_sdpa_args(q, k, v);
   const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
-  const int64_t B = L * D ? q.numel() / (L * D) : 0;
+  const int64_t B = L * D != 0 ? q.numel() / (L * D) : 0;
   const float scale = sdpa_scale(q, params);
   Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
   std::vector<float> s(size_t(L * S)), p(size_t(L * S));
@@ -195,8 +195,8 @@ inline Tensor<float> scaled_dot_product_attention_blocked(const Tensor<float>& q
   const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
   Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
-  const int64_t B = L * Dv ? o.numel() / (L * Dv) : 0;
-  std::vector<detail::AttentionProblem> problems(size_t(B));
+  const int64_t B = L * Dv != 0 ? o.numel() / (L * Dv) : 0;
+  std::vector<detail::AttentionProblem> problems(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) {
     detail::AttentionProblem& p = problems[size_t(b)];
     p.L = L, p.S = S, p.D = D, p.Dv = Dv;
