@@ -62,6 +62,10 @@ def main():
             add(torch.randn(1, 2, 7, 5), mode, scale=(1.5, 2.5), align_corners=corners, recompute=True)
             add(torch.randn(2, 3, 4, 6), mode, scale=(2.0, 2.0), align_corners=corners)  # N > 1
             add(torch.randn(1, 1, 12, 10), mode, size=(5, 4), align_corners=corners)      # down by non-integers
+            # Scale factors that keep the size (7 x 1.1 = 7.7 -> 7) or exactly double it (2 x 2.3 = 4.6 -> 4):
+            # torch's C = 1 (channels-last-contiguous) kernel short-cuts these for nearest, the C > 1 one does not.
+            for c in (1, 2):
+                add(torch.randn(1, c, 7, 2), mode, scale=(1.1, 2.3), align_corners=corners)
     # TF1 nearest with align_corners (DeepFill): 64 -> 32 on one row/column, odd sizes, up and down.
     for (h, w), (oh, ow), corners in [((1, 64), (1, 32), True), ((7, 5), (13, 11), True), ((7, 5), (3, 2), True),
                                       ((9, 8), (4, 16), True), ((5, 6), (1, 1), True), ((7, 5), (13, 11), False)]:

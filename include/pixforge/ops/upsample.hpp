@@ -10,9 +10,13 @@
 //
 //   scale (PyTorch): size given -> in/out; scale_factor s given -> 1/s (computed in double, then float);
 //                    align_corners (bilinear/bicubic) -> (in−1)/(out−1), 0 when out = 1.
-//   nearest          src = min(floor(i·scale), in−1), except out = in -> i and out = 2·in -> i/2 (torch's nearest_idx
-//                    shortcuts, which matter: 5 px with scale_factor 1.1 stays 5 px *and* is copied unchanged).
-//                    All in float32: 'legacy' nearest, the default of nn.Upsample / F.interpolate.
+//   nearest          src = min(floor(i·scale), in−1) in float32: 'legacy' nearest, the default of nn.Upsample /
+//                    F.interpolate. Quirk of torch 1.13 (CPU), matched here: when the input is also channels-last
+//                    contiguous — for an NCHW tensor that means C = 1 (masks, grey images) — torch runs its
+//                    channels-last kernel, whose nearest_idx() short-cuts out = in to src = i and out = 2·in to
+//                    src = i/2. That differs from the formula only for scale factors that leave the size unchanged
+//                    or exactly doubled without being 1 or 2 (7 px × 1.1 -> 7 px: rows 0,0,1,2,3,4,5 for C > 1 but
+//                    an unchanged copy for C = 1; 2 px × 2.3 -> 4 px: 0,0,0,1 vs 0,0,1,1).
 //   nearest_exact    src = min(floor((i + 0.5)·scale), in−1)  (Pillow / scikit-image; torch 'nearest-exact').
 //   bilinear         x = scale·(i + 0.5) − 0.5 clamped at 0 (align_corners: x = scale·i); taps floor(x) and
 //                    floor(x)+1 (clamped to in−1), weights 1−λ, λ with λ = x − floor(x). out = in: a plain copy.
@@ -134,9 +138,11 @@ struct ResizeAxis {
   float scale = 0;
   InterpolateMode mode = InterpolateMode::nearest;
   bool align_corners = false;
+  bool nearest_shortcuts = false;  // torch's channels-last nearest_idx() (see the header comment)
 
-  ResizeAxis(int64_t in_size, int64_t out_size, double scale_factor, InterpolateMode m, bool corners)
-      : in(in_size), out(out_size), mode(m), align_corners(corners) {
+  ResizeAxis(int64_t in_size, int64_t out_size, double scale_factor, InterpolateMode m, bool corners,
+             bool shortcuts = false)
+      : in(in_size), out(out_size), mode(m), align_corners(corners), nearest_shortcuts(shortcuts) {
     // scale_factor <= 0 means "none given" (torch's compute_scales_value / area_pixel_compute_scale).
     const float from_sizes = float(in) / float(out);
     const float from_factor = scale_factor > 0 ? float(1.0 / scale_factor) : from_sizes;
@@ -160,7 +166,10 @@ struct ResizeAxis {
   void taps(int64_t i, int64_t* idx, float* w) const {
     switch (mode) {
       case InterpolateMode::nearest:
-        idx[0] = out == in ? i : out == 2 * in ? i / 2 : clamp_index(int64_t(std::floor(float(i) * scale)));
+        if (nearest_shortcuts && (out == in || out == 2 * in))
+          idx[0] = out == in ? i : i / 2;
+        else
+          idx[0] = clamp_index(int64_t(std::floor(float(i) * scale)));
         w[0] = 1.0f;
         return;
       case InterpolateMode::nearest_exact:
@@ -217,7 +226,10 @@ struct ResizeAxis {
 inline ResizeAxis make_axis(const Tensor<float>& x, const InterpolateParams& p, int dim, int64_t out) {
   const bool factors = !uses_size(p) && !p.recompute_scale_factor;
   const double s = factors ? (dim == 2 ? p.scale_h : p.scale_w) : 0.0;
-  return ResizeAxis(x.size(dim), out, s, p.mode, p.align_corners);
+  // torch 1.13 takes its channels-last kernel when an NCHW tensor is also channels-last contiguous: C = 1 or
+  // H = W = 1 (for the latter the shortcuts change nothing).
+  const bool channels_last_too = x.size(1) == 1 || (x.size(2) == 1 && x.size(3) == 1);
+  return ResizeAxis(x.size(dim), out, s, p.mode, p.align_corners, channels_last_too);
 }
 
 // Per-axis tables: taps for every output index, laid out [out][num_taps].
@@ -258,8 +270,8 @@ inline Tensor<float> interpolate_ref(const Tensor<float>& x, const InterpolatePa
     for (int64_t c = 0; c < out[1]; ++c)
       for (int64_t oy = 0; oy < out[2]; ++oy)
         for (int64_t ox = 0; ox < out[3]; ++ox) {
-          int64_t iy[4], ix[4];
-          float wy[4], wx[4];
+          int64_t iy[4] = {}, ix[4] = {};
+          float wy[4] = {}, wx[4] = {};
           ay.taps(oy, iy, wy);
           ax.taps(ox, ix, wx);
           float acc = 0.0f;
