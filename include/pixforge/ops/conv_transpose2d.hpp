@@ -1,0 +1,328 @@
+// pixforge/ops/conv_transpose2d.hpp — transposed 2-D convolution (PyTorch F.conv_transpose2d / nn.ConvTranspose2d).
+//
+// What it computes: every input pixel scatters itself, times the kernel, into the output (the exact adjoint of
+// conv2d with the same weight; no kernel flip in this "scatter" view):
+//
+//   y[n, g·Cout_g + oc, iy·sh − ph + ky·dh, ix·sw − pw + kx·dw] += x[n, g·Cin_g + ic, iy, ix] · w[g·Cin_g + ic, oc, ky, kx]
+//
+//   then y += b[oc] and y = act(y). Contributions landing outside [0, Hout) × [0, Wout) are dropped.
+//
+// Shapes:   x [N, Cin, H, W]   weight [Cin, Cout/groups, kH, kW]  (Cin FIRST, unlike conv2d)   bias [Cout] or none
+//           Hout = (H − 1)·sh − 2·ph + dh·(kH − 1) + output_padding_h + 1 − crop_end_h      (same for W)
+//
+// Think of it as: scatter into a full buffer of (H − 1)·s + d·(k − 1) + 1 rows, drop `padding` rows at the start and
+// `padding − output_padding` at the end; output_padding (< stride or < dilation) only picks which of the sizes
+// that map back to H under conv2d you want. `crop_end` additionally drops rows at the end (for TF 'SAME').
+//
+//     auto y = conv_transpose2d(x, w, b, ConvTranspose2dParams{}.with_stride(2).with_padding(1));  // 2x up
+//
+// Who uses it: the pix2pix / DCGAN / EdgeConnect decoders (k4 s2 p1: exact ×2), DeblurGAN (k3 s2 p1 op1),
+// Real-CUGAN (k2 s2 p0: every input pixel becomes a 2×2 block), waifu2x upconv_7 (k4 s2 p3: ×2 minus a border),
+// FSRCNN's deconvolution, and the attention "paste" step of DeepFill / PEN-Net.
+//
+// Pitfalls:
+//   * weight layout is [Cin, Cout/g, kH, kW]: converting from conv2d layout needs a transpose, not a reshape;
+//   * checkerboard artefacts when k is not a multiple of s (output pixels receive unequal numbers of taps);
+//   * TensorFlow 'SAME' (Keras Conv2DTranspose) ≠ PyTorch padding: TF 'SAME' with output n·s equals PyTorch
+//     p = floor((k_e − s)/2), output_padding 0, then dropping the last (k_e − s) mod 2 rows/cols (k_e = d(k−1)+1;
+//     for k_e < s: p 0, output_padding s − k_e). tf_same_transpose_padding() computes this. The popular
+//     "k3 s2 p1 op1" replacement has the right size but is shifted by one pixel.
+//
+// Implementations (FLOPs = 2 · N · Cin · H · W · Cout_g · kH · kW, counting every scattered product):
+//   conv_transpose2d_ref     the scatter formula, one loop per index. Slow; the ground truth for tests.
+//   conv_transpose2d_col2im  GEMM cols[Cout_g·kH·kW, P] = W_gᵀ · X_g[Cin_g, P] for a block of P input pixels, then
+//                            col2im: scatter-add the columns into the output. Work unit = (image, group, block of 16
+//                            output channels, band of 32 output rows): a unit computes the columns of the input
+//                            rows that reach its band (a few rows are recomputed by the neighbouring band) and
+//                            scatters only into its own band, so every output value is summed by one thread in a
+//                            fixed order — identical bits for any thread count — and the column buffer is bounded.
+//   conv_transpose2d         the dispatcher (currently always col2im).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "pixforge/core/activation_spec.hpp"
+#include "pixforge/core/error.hpp"
+#include "pixforge/core/gemm.hpp"
+#include "pixforge/core/parallel.hpp"
+#include "pixforge/core/tensor.hpp"
+#include "pixforge/ops/conv2d.hpp"  // detail::thread_scratch, detail::bias_act_block
+
+namespace pixforge {
+
+// PyTorch padding / output_padding and the extra end crop that reproduce TensorFlow 'SAME' for one axis.
+struct TfSameTranspose {
+  int64_t padding = 0, output_padding = 0, crop_end = 0;
+};
+
+// TF 'SAME' transposed conv (output = in · stride) as PyTorch parameters (part-b §0.3):
+// k4 s2 → p 1; k3 s2 → p 0, crop 1; k5 s2 → p 1, crop 1; k3 s1 → p 1; k1 s2 → output_padding 1.
+inline TfSameTranspose tf_same_transpose_padding(int64_t kernel, int64_t stride, int64_t dilation = 1) {
+  PIXFORGE_CHECK(kernel >= 1 && stride >= 1 && dilation >= 1, ErrorCode::invalid_argument,
+                 "tf_same_transpose_padding: invalid arguments (kernel ", kernel, ", stride ", stride, ", dilation ",
+                 dilation, ")");
+  const int64_t k_eff = dilation * (kernel - 1) + 1;
+  if (k_eff >= stride) return {(k_eff - stride) / 2, 0, (k_eff - stride) % 2};
+  return {0, stride - k_eff, 0};  // the forward conv needs no padding; the output is extended by zeros (+ bias)
+}
+
+struct ConvTranspose2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t padding_h = 0, padding_w = 0;                // dropped at both ends (PyTorch padding)
+  int64_t output_padding_h = 0, output_padding_w = 0;  // added at the end (PyTorch output_padding)
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t groups = 1;
+  int64_t crop_end_h = 0, crop_end_w = 0;  // extra rows/cols dropped at the end (TF 'SAME'); not in PyTorch
+  Act act;                                 // fused epilogue, applied after the bias
+
+  ConvTranspose2dParams& with_stride(int64_t s) { return with_stride(s, s); }
+  ConvTranspose2dParams& with_stride(int64_t sh, int64_t sw) {
+    stride_h = sh;
+    stride_w = sw;
+    return *this;
+  }
+  ConvTranspose2dParams& with_padding(int64_t p) { return with_padding(p, p); }
+  ConvTranspose2dParams& with_padding(int64_t ph, int64_t pw) {
+    padding_h = ph;
+    padding_w = pw;
+    return *this;
+  }
+  ConvTranspose2dParams& with_output_padding(int64_t op) { return with_output_padding(op, op); }
+  ConvTranspose2dParams& with_output_padding(int64_t oph, int64_t opw) {
+    output_padding_h = oph;
+    output_padding_w = opw;
+    return *this;
+  }
+  ConvTranspose2dParams& with_dilation(int64_t d) { return with_dilation(d, d); }
+  ConvTranspose2dParams& with_dilation(int64_t dh, int64_t dw) {
+    dilation_h = dh;
+    dilation_w = dw;
+    return *this;
+  }
+  ConvTranspose2dParams& with_groups(int64_t g) {
+    groups = g;
+    return *this;
+  }
+  ConvTranspose2dParams& with_crop_end(int64_t ch, int64_t cw) {
+    crop_end_h = ch;
+    crop_end_w = cw;
+    return *this;
+  }
+  ConvTranspose2dParams& with_act(Act a) {
+    act = a;
+    return *this;
+  }
+  // TensorFlow 'SAME' for a kH × kW kernel with the stride and dilation already set: output = input · stride.
+  ConvTranspose2dParams& with_tf_same_padding(int64_t kh, int64_t kw) {
+    const TfSameTranspose th = tf_same_transpose_padding(kh, stride_h, dilation_h);
+    const TfSameTranspose tw = tf_same_transpose_padding(kw, stride_w, dilation_w);
+    padding_h = th.padding;
+    padding_w = tw.padding;
+    output_padding_h = th.output_padding;
+    output_padding_w = tw.output_padding;
+    return with_crop_end(th.crop_end, tw.crop_end);
+  }
+};
+
+// (in − 1)·s − 2p + d·(k − 1) + output_padding + 1 − crop_end (may be ≤ 0 for impossible arguments).
+inline int64_t conv_transpose_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding,
+                                          int64_t output_padding, int64_t dilation, int64_t crop_end = 0) {
+  return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1 - crop_end;
+}
+
+namespace detail {
+
+inline void conv_transpose2d_check(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                   const ConvTranspose2dParams& p, const char* op) {
+  check_rank(x, 4, op, "input x");
+  check_rank(weight, 4, op, "weight");
+  const std::string shapes = msg(" (x=", x.shape().str(), ", weight=", weight.shape().str(), ")");
+  PIXFORGE_CHECK(p.stride_h >= 1 && p.stride_w >= 1, ErrorCode::invalid_argument, op, ": stride must be >= 1, got (",
+                 p.stride_h, ", ", p.stride_w, ")");
+  PIXFORGE_CHECK(p.dilation_h >= 1 && p.dilation_w >= 1, ErrorCode::invalid_argument, op,
+                 ": dilation must be >= 1, got (", p.dilation_h, ", ", p.dilation_w, ")");
+  PIXFORGE_CHECK(p.padding_h >= 0 && p.padding_w >= 0 && p.crop_end_h >= 0 && p.crop_end_w >= 0,
+                 ErrorCode::invalid_argument, op, ": padding and crop_end must be >= 0, got padding (", p.padding_h,
+                 ", ", p.padding_w, "), crop_end (", p.crop_end_h, ", ", p.crop_end_w, ")");
+  // PyTorch's rule: output_padding must be smaller than either the stride or the dilation.
+  PIXFORGE_CHECK(p.output_padding_h >= 0 && p.output_padding_w >= 0 &&
+                     (p.output_padding_h < p.stride_h || p.output_padding_h < p.dilation_h) &&
+                     (p.output_padding_w < p.stride_w || p.output_padding_w < p.dilation_w),
+                 ErrorCode::invalid_argument, op, ": output_padding (", p.output_padding_h, ", ", p.output_padding_w,
+                 ") must be >= 0 and smaller than either stride (", p.stride_h, ", ", p.stride_w,
+                 ") or dilation (", p.dilation_h, ", ", p.dilation_w, ")");
+  PIXFORGE_CHECK(p.groups >= 1, ErrorCode::invalid_argument, op, ": groups must be >= 1, got ", p.groups);
+  const int64_t cin = x.size(1);
+  PIXFORGE_CHECK(cin % p.groups == 0, ErrorCode::shape_mismatch, op, ": groups = ", p.groups,
+                 " must divide the input channels ", cin, shapes);
+  PIXFORGE_CHECK(weight.size(0) == cin, ErrorCode::shape_mismatch, op, ": input has ", cin,
+                 " channels, weight expects ", weight.size(0),
+                 " (a transposed-conv weight is [Cin, Cout/groups, kH, kW])", shapes);
+  PIXFORGE_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1, ErrorCode::shape_mismatch, op, ": empty kernel", shapes);
+  const int64_t cout = weight.size(1) * p.groups;
+  if (bias.defined()) {
+    PIXFORGE_CHECK(bias.dim() == 1 && bias.size(0) == cout, ErrorCode::shape_mismatch, op, ": bias must be [",
+                   cout, "], got ", bias.shape().str(), shapes);
+  }
+  const int64_t hout = conv_transpose_output_size(x.size(2), weight.size(2), p.stride_h, p.padding_h,
+                                                  p.output_padding_h, p.dilation_h, p.crop_end_h);
+  const int64_t wout = conv_transpose_output_size(x.size(3), weight.size(3), p.stride_w, p.padding_w,
+                                                  p.output_padding_w, p.dilation_w, p.crop_end_w);
+  PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0 && hout > 0 && wout > 0, ErrorCode::shape_mismatch, op,
+                 ": output size ", hout, "x", wout, " is not positive (padding (", p.padding_h, ", ", p.padding_w,
+                 ") and crop_end (", p.crop_end_h, ", ", p.crop_end_w, ") remove too much)", shapes);
+}
+
+// Work-unit sizes of the col2im path: fixed, so the bits never depend on the thread count.
+constexpr int64_t kConvTransposeChannelBlock = 16;  // output channels per unit
+constexpr int64_t kConvTransposeRowBand = 32;       // output rows per unit
+constexpr int64_t kConvTransposeColumnFloats = 128 * 1024;  // column buffer budget per thread (512 KB)
+
+}  // namespace detail
+
+inline Shape conv_transpose2d_output_shape(const Shape& x, const Shape& weight, const ConvTranspose2dParams& p = {}) {
+  const Tensor<float> xs = Tensor<float>::view(nullptr, x), ws = Tensor<float>::view(nullptr, weight);
+  detail::conv_transpose2d_check(xs, ws, Tensor<float>(), p, "conv_transpose2d");
+  return {x[0], weight[1] * p.groups,
+          conv_transpose_output_size(x[2], weight[2], p.stride_h, p.padding_h, p.output_padding_h, p.dilation_h,
+                                     p.crop_end_h),
+          conv_transpose_output_size(x[3], weight[3], p.stride_w, p.padding_w, p.output_padding_w, p.dilation_w,
+                                     p.crop_end_w)};
+}
+
+// Reference: the scatter formula, one loop per index, in formula order.
+inline Tensor<float> conv_transpose2d_ref(const Tensor<float>& x, const Tensor<float>& weight,
+                                          const Tensor<float>& bias = Tensor<float>(),
+                                          const ConvTranspose2dParams& p = {}) {
+  detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d_ref");
+  const Shape ys = conv_transpose2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t cin_g = x.size(1) / p.groups, cout_g = weight.size(1);
+  Tensor<float> y = Tensor<float>::zeros(ys);
+  for (int64_t n = 0; n < x.size(0); ++n)
+    for (int64_t g = 0; g < p.groups; ++g)
+      for (int64_t ic = 0; ic < cin_g; ++ic)
+        for (int64_t iy = 0; iy < x.size(2); ++iy)
+          for (int64_t ix = 0; ix < x.size(3); ++ix)
+            for (int64_t oc = 0; oc < cout_g; ++oc)
+              for (int64_t ky = 0; ky < weight.size(2); ++ky)
+                for (int64_t kx = 0; kx < weight.size(3); ++kx) {
+                  const int64_t oy = iy * p.stride_h - p.padding_h + ky * p.dilation_h;
+                  const int64_t ox = ix * p.stride_w - p.padding_w + kx * p.dilation_w;
+                  if (oy < 0 || oy >= ys[2] || ox < 0 || ox >= ys[3]) continue;  // cropped away
+                  y(n, g * cout_g + oc, oy, ox) += x(n, g * cin_g + ic, iy, ix) * weight(g * cin_g + ic, oc, ky, kx);
+                }
+  for (int64_t n = 0; n < ys[0]; ++n)
+    for (int64_t oc = 0; oc < ys[1]; ++oc)
+      for (int64_t oy = 0; oy < ys[2]; ++oy)
+        for (int64_t ox = 0; ox < ys[3]; ++ox)
+          y(n, oc, oy, ox) = apply_act(y(n, oc, oy, ox) + (bias.defined() ? bias(oc) : 0.0f), p.act);
+  return y;
+}
+
+// GEMM into columns + col2im scatter, in bounded, thread-count-independent units (see the top of the file).
+inline Tensor<float> conv_transpose2d_col2im(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                             const Tensor<float>& bias_in = Tensor<float>(),
+                                             const ConvTranspose2dParams& p = {}) {
+  detail::conv_transpose2d_check(x_in, weight_in, bias_in, p, "conv_transpose2d_col2im");
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const Shape ys = conv_transpose2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t kh = weight.size(2), kw = weight.size(3), kk = kh * kw;
+  const int64_t groups = p.groups, cin_g = cin / groups, cout_g = weight.size(1), cout = ys[1];
+  const int64_t hout = ys[2], wout = ys[3];
+  const int64_t sh = p.stride_h, sw = p.stride_w, dh = p.dilation_h, dw = p.dilation_w;
+  const int64_t ph = p.padding_h, pw = p.padding_w;
+  const int64_t cblocks = (cout_g + detail::kConvTransposeChannelBlock - 1) / detail::kConvTransposeChannelBlock;
+  const int64_t bands = (hout + detail::kConvTransposeRowBand - 1) / detail::kConvTransposeRowBand;
+
+  // Per kx: the input columns [ix_lo, ix_hi) whose output column ix·sw − pw + kx·dw lies in [0, wout).
+  std::vector<int64_t> ix_lo(static_cast<size_t>(kw)), ix_hi(static_cast<size_t>(kw));
+  for (int64_t kx = 0; kx < kw; ++kx) {
+    int64_t lo = w, hi = 0;
+    for (int64_t ix = 0; ix < w; ++ix) {
+      const int64_t ox = ix * sw - pw + kx * dw;
+      if (ox >= 0 && ox < wout) {
+        lo = std::min(lo, ix);
+        hi = ix + 1;
+      }
+    }
+    ix_lo[size_t(kx)] = lo;
+    ix_hi[size_t(kx)] = std::max(lo, hi);
+  }
+
+  Tensor<float> y = Tensor<float>::empty(ys);
+  const float* xd = x.data();
+  const float* wd = weight.data();
+  const float* bd = bias.defined() ? bias.data() : nullptr;
+  float* yd = y.data();
+
+  parallel_for(0, n_img * groups * cblocks * bands, [&](int64_t unit) {
+    const int64_t band = unit % bands, cb = (unit / bands) % cblocks, g = (unit / (bands * cblocks)) % groups;
+    const int64_t n = unit / (bands * cblocks * groups);
+    const int64_t oc0 = cb * detail::kConvTransposeChannelBlock;
+    const int64_t oc1 = std::min(cout_g, oc0 + detail::kConvTransposeChannelBlock);
+    const int64_t oy0 = band * detail::kConvTransposeRowBand, oy1 = std::min(hout, oy0 + detail::kConvTransposeRowBand);
+    float* ybase = yd + (n * cout + g * cout_g) * hout * wout;  // channel oc of this group: ybase + oc·hout·wout
+    for (int64_t oc = oc0; oc < oc1; ++oc)
+      std::fill(ybase + (oc * hout + oy0) * wout, ybase + (oc * hout + oy1) * wout, 0.0f);
+
+    // Input rows that reach output rows [oy0, oy1): oy0 ≤ iy·sh − ph + ky·dh < oy1 for some ky.
+    const int64_t reach = (kh - 1) * dh;
+    const int64_t first = oy0 + ph - reach;  // iy·sh must be at least this
+    const int64_t iy_lo = first <= 0 ? 0 : (first + sh - 1) / sh;
+    const int64_t iy_hi = std::min<int64_t>(h, (oy1 - 1 + ph) / sh + 1);
+    const int64_t m = (oc1 - oc0) * kk;
+    const int64_t rows_per_chunk = std::max<int64_t>(1, detail::kConvTransposeColumnFloats / (m * w));
+    float* col = detail::thread_scratch<2>(m * std::min(rows_per_chunk, std::max<int64_t>(iy_hi - iy_lo, 1)) * w);
+
+    for (int64_t ia = iy_lo; ia < iy_hi; ia += rows_per_chunk) {
+      const int64_t ib = std::min(iy_hi, ia + rows_per_chunk), np = (ib - ia) * w;
+      // cols[(oc − oc0)·kk + ky·kW + kx, j] = Σ_ic w[g·Cin_g + ic, oc, ky, kx] · x[n, g·Cin_g + ic, pixel ia·W + j]
+      GemmArgs args;
+      args.M = m;
+      args.N = np;
+      args.K = cin_g;
+      args.A = wd + g * cin_g * cout_g * kk + oc0 * kk;  // W_g is [Cin_g, Cout_g·kk]; we need its transpose
+      args.lda = cout_g * kk;
+      args.trans_a = true;
+      args.B = xd + (n * cin + g * cin_g) * h * w + ia * w;
+      args.ldb = h * w;
+      args.C = col;
+      args.ldc = np;
+      gemm_eigen(args);
+      // col2im, restricted to this unit's band; fixed order (oc, ky, kx, iy, ix).
+      for (int64_t oc = oc0; oc < oc1; ++oc)
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const float* crow = col + ((oc - oc0) * kk + ky * kw + kx) * np;
+            const int64_t lo = ix_lo[size_t(kx)], hi = ix_hi[size_t(kx)], xoff = kx * dw - pw;
+            for (int64_t iy = ia; iy < ib; ++iy) {
+              const int64_t oy = iy * sh - ph + ky * dh;
+              if (oy < oy0 || oy >= oy1) continue;
+              float* yrow = ybase + (oc * hout + oy) * wout;
+              const float* src = crow + (iy - ia) * w;
+              if (sw == 1) {
+                for (int64_t ix = lo; ix < hi; ++ix) yrow[ix + xoff] += src[ix];
+              } else {
+                for (int64_t ix = lo; ix < hi; ++ix) yrow[ix * sw + xoff] += src[ix];
+              }
+            }
+          }
+    }
+    for (int64_t oc = oc0; oc < oc1; ++oc)
+      detail::bias_act_block(ybase + (oc * hout + oy0) * wout, wout, 1, (oy1 - oy0) * wout,
+                             bd ? bd + g * cout_g + oc : nullptr, p.act);
+  });
+  return y;
+}
+
+// The dispatcher.
+inline Tensor<float> conv_transpose2d(const Tensor<float>& x, const Tensor<float>& weight,
+                                      const Tensor<float>& bias = Tensor<float>(),
+                                      const ConvTranspose2dParams& p = {}) {
+  return conv_transpose2d_col2im(x, weight, bias, p);
+}
+
+}  // namespace pixforge
