@@ -168,7 +168,7 @@ inline void channel_mlp(const Conv1x1Weights& l1, const Conv1x1Weights& l2, cons
   const Tensor<float> b1 = l1.bias.defined() ? l1.bias.contiguous() : Tensor<float>();
   const Tensor<float> b2 = l2.bias.defined() ? l2.bias.contiguous() : Tensor<float>();
   const int64_t C = w1.size(1), R = w1.size(0);
-  std::vector<float> hidden(size_t(R));
+  std::vector<float> hidden(static_cast<size_t>(R));
   for (int64_t r = 0; r < R; ++r) {
     float acc = b1.defined() ? b1.data()[r] : 0.0f;
     for (int64_t c = 0; c < C; ++c) acc += w1.data()[r * C + c] * s[c];
@@ -237,7 +237,7 @@ inline Tensor<float> squeeze_excitation_ref(const Tensor<float>& x, const Squeez
   detail::check_channel_mlp(x, w.conv1, w.conv2, "squeeze_excitation", "conv1", "conv2");
   const Tensor<float> xc = x.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  std::vector<float> s(size_t(C)), logits(size_t(C)), a(size_t(N * C));
+  std::vector<float> s(static_cast<size_t>(C)), logits(static_cast<size_t>(C)), a(size_t(N * C));
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t c = 0; c < C; ++c) {
       double sum = 0.0;
@@ -288,7 +288,7 @@ inline Tensor<float> cbam_channel_attention_ref(const Tensor<float>& x, const Cb
   check_cbam_channel_params(p);
   const Tensor<float> xc = x.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  std::vector<float> avg(size_t(C)), mx(size_t(C)), la(size_t(C)), lm(size_t(C)), a(size_t(N * C));
+  std::vector<float> avg(static_cast<size_t>(C)), mx(static_cast<size_t>(C)), la(static_cast<size_t>(C)), lm(static_cast<size_t>(C)), a(size_t(N * C));
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t c = 0; c < C; ++c) {
       double sum = 0.0;
@@ -322,7 +322,7 @@ inline Tensor<float> cbam_channel_attention_parallel(const Tensor<float>& x, con
   check_cbam_channel_params(p);
   const Tensor<float> xc = x.contiguous();
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
-  std::vector<float> avg(size_t(N * C)), mx(size_t(N * C)), la(size_t(C)), lm(size_t(C)), a(size_t(N * C));
+  std::vector<float> avg(size_t(N * C)), mx(size_t(N * C)), la(static_cast<size_t>(C)), lm(static_cast<size_t>(C)), a(size_t(N * C));
   parallel_for(0, N * C, [&](int64_t pl) {
     const float* src = xc.data() + pl * HW;
     avg[size_t(pl)] = float(detail::plane_dot(src, nullptr, HW) / double(HW));
@@ -369,7 +369,7 @@ inline Tensor<float> multi_spectral_attention_ref(const Tensor<float>& x, const 
   const Tensor<float> xc = x.contiguous(), dct = w.dct_weight.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), dh = p.dct_h, dw = p.dct_w;
   const bool resize = H != dh || W != dw;
-  std::vector<float> pooled(size_t(dh * dw)), z(size_t(C)), a(size_t(N * C));
+  std::vector<float> pooled(size_t(dh * dw)), z(static_cast<size_t>(C)), a(size_t(N * C));
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t c = 0; c < C; ++c) {
       const float* plane = xc.data() + (n * C + c) * H * W;

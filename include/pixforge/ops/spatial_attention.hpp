@@ -138,8 +138,8 @@ inline Tensor<float> cbam_spatial_attention_parallel(const Tensor<float>& x, con
   std::vector<float> padded(size_t(N * 2 * Hp * Wp), 0.0f);
   parallel_for(0, N * H, [&](int64_t nh) {
     const int64_t n = nh / H, h = nh % H;
-    std::vector<float> m(size_t(W), -INFINITY);
-    std::vector<double> sum(size_t(W), 0.0);
+    std::vector<float> m(static_cast<size_t>(W), -INFINITY);
+    std::vector<double> sum(static_cast<size_t>(W), 0.0);
     for (int64_t c = 0; c < C; ++c) {
       const float* row = xc.data() + ((n * C + c) * H + h) * W;
       for (int64_t i = 0; i < W; ++i) {
