@@ -32,9 +32,11 @@
 //
 // Implementations:
 //   batch_norm_ref      the formula per element, for reading                      ~4 flops/element + a sqrt
-//   batch_norm_affine   precomputes scale = γ/sqrt(σ²+eps), shift = β − μ·scale per channel and applies
-//                       y = x·scale + shift (PyTorch's CPU kernel does the same); threaded over (n, c) planes.
-//                       2 flops/element (+ ~3 per element for the statistics in batch-statistics mode).
+//   batch_norm_affine   precomputes scale = γ/sqrt(σ²+eps) per channel and applies y = (x − μ)·scale + β
+//                       (μ as a float pair, see SplitMean); threaded over (n, c) planes. 4 flops/element (+ ~3
+//                       per element for the statistics in batch-statistics mode). PyTorch's CPU kernel folds μ
+//                       into a shift, x·scale + (β − μ·scale): fewer flops, but inaccurate when |μ| >> σ
+//                       (a batch of 10⁴ ± 1 loses 3 digits).
 //   batch_norm          the dispatcher (→ batch_norm_affine).
 //
 //     auto y = pixforge::batch_norm(x, bn_mean, bn_var, bn_weight, bn_bias, {/*eps=*/1e-5f});
@@ -108,7 +110,7 @@ inline Tensor<float> batch_norm_ref(const Tensor<float>& x_in, const Tensor<floa
   return y;
 }
 
-// Per-channel scale/shift, then one multiply-add per element.
+// Per-channel mean and scale, then (x − μ)·scale + β per element.
 inline Tensor<float> batch_norm_affine(const Tensor<float>& x_in, const Tensor<float>& running_mean,
                                        const Tensor<float>& running_var, const Tensor<float>& weight = {},
                                        const Tensor<float>& bias = {}, const BatchNormParams& p = {}) {
@@ -118,7 +120,8 @@ inline Tensor<float> batch_norm_affine(const Tensor<float>& x_in, const Tensor<f
   const Tensor<float> g = weight.contiguous(), b = bias.contiguous();
   const Tensor<float> rm = running_mean.contiguous(), rv = running_var.contiguous();
 
-  std::vector<float> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+  std::vector<SplitMean> mean_c(static_cast<size_t>(C), SplitMean(0.0));
+  std::vector<float> scale(static_cast<size_t>(C)), beta(static_cast<size_t>(C));
   auto channel_coeffs = [&](int64_t c) {
     double mean, var;
     if (p.use_batch_stats) {
@@ -129,9 +132,9 @@ inline Tensor<float> batch_norm_affine(const Tensor<float>& x_in, const Tensor<f
       mean = rm.data()[c];
       var = rv.data()[c];
     }
-    const double sc = double(detail::value_or(g, c, 1.0f)) / std::sqrt(var + double(p.eps));
-    scale[size_t(c)] = float(sc);
-    shift[size_t(c)] = float(double(detail::value_or(b, c, 0.0f)) - mean * sc);
+    mean_c[size_t(c)] = SplitMean(mean);
+    scale[size_t(c)] = float(double(detail::value_or(g, c, 1.0f)) / std::sqrt(var + double(p.eps)));
+    beta[size_t(c)] = detail::value_or(b, c, 0.0f);
   };
   // The statistics pass reads all of x, so it is worth threading; the running-stat coefficients are not.
   if (p.use_batch_stats) parallel_for(0, C, channel_coeffs);
@@ -139,10 +142,12 @@ inline Tensor<float> batch_norm_affine(const Tensor<float>& x_in, const Tensor<f
 
   Tensor<float> y = Tensor<float>::empty(x.shape());
   parallel_for(0, N * C, [&](int64_t plane) {
-    const float sc = scale[size_t(plane % C)], sh = shift[size_t(plane % C)];
+    const size_t c = size_t(plane % C);
+    const SplitMean mu = mean_c[c];
+    const float sc = scale[c], be = beta[c];
     const float* src = x.data() + plane * S;
     float* dst = y.data() + plane * S;
-    for (int64_t s = 0; s < S; ++s) dst[s] = src[s] * sc + sh;
+    for (int64_t s = 0; s < S; ++s) dst[s] = ((src[s] - mu.hi) - mu.lo) * sc + be;
   });
   return y;
 }

@@ -15,8 +15,9 @@
 //
 // Implementations:
 //   group_norm_ref      the formula per element                                   ~5 flops/element + a sqrt
-//   group_norm_groups   statistics per (n, g), then y = x·scale[c] + shift[c] per channel; threaded over the
-//                       N·G groups. ~5 flops/element.
+//   group_norm_groups   statistics per (n, g), then y = (x − μ)·scale[c] + β[c] with scale = γ/sqrt(σ²+eps)
+//                       (subtracting μ, as a SplitMean, first stays accurate when |μ| >> σ); threaded over the
+//                       N·G groups. ~7 flops/element.
 //   group_norm          the dispatcher (→ group_norm_groups).
 //
 //     auto y = pixforge::group_norm(x, gamma, beta, {/*num_groups=*/32, /*eps=*/1e-6f});
@@ -88,10 +89,11 @@ inline Tensor<float> group_norm_groups(const Tensor<float>& x_in, const Tensor<f
     float* dst = y.data() + ng * Cg * S;
     const Moments m = moments(src, 1, Cg * S, Cg * S);
     const double inv_std = 1.0 / std::sqrt(m.var + double(p.eps));
+    const SplitMean mu(m.mean);
     for (int64_t k = 0; k < Cg; ++k) {
-      const double sc = double(detail::value_or(g, c0 + k, 1.0f)) * inv_std;
-      const float scale = float(sc), shift = float(double(detail::value_or(b, c0 + k, 0.0f)) - m.mean * sc);
-      for (int64_t s = 0; s < S; ++s) dst[k * S + s] = src[k * S + s] * scale + shift;
+      const float scale = float(double(detail::value_or(g, c0 + k, 1.0f)) * inv_std);
+      const float beta = detail::value_or(b, c0 + k, 0.0f);
+      for (int64_t s = 0; s < S; ++s) dst[k * S + s] = ((src[k * S + s] - mu.hi) - mu.lo) * scale + beta;
     }
   });
   return y;

@@ -115,12 +115,14 @@ inline Tensor<float> layer_norm_rows(const Tensor<float>& x_in, const std::vecto
     const float* src = x.data() + r * D;
     float* dst = y.data() + r * D;
     const Moments m = moments(src, 1, D, D);
-    const float inv_std = float(1.0 / std::sqrt(m.var + double(p.eps))), mean = float(m.mean);
+    const float inv_std = float(1.0 / std::sqrt(m.var + double(p.eps)));
+    const SplitMean mu(m.mean);
     if (g.defined() && b.defined()) {
-      for (int64_t i = 0; i < D; ++i) dst[i] = (src[i] - mean) * inv_std * g.data()[i] + b.data()[i];
+      for (int64_t i = 0; i < D; ++i) dst[i] = ((src[i] - mu.hi) - mu.lo) * inv_std * g.data()[i] + b.data()[i];
     } else {
       for (int64_t i = 0; i < D; ++i)
-        dst[i] = (src[i] - mean) * inv_std * (g.defined() ? g.data()[i] : 1.0f) + (b.defined() ? b.data()[i] : 0.0f);
+        dst[i] = ((src[i] - mu.hi) - mu.lo) * inv_std * (g.defined() ? g.data()[i] : 1.0f) +
+                 (b.defined() ? b.data()[i] : 0.0f);
     }
   });
   return y;
@@ -175,14 +177,16 @@ inline Tensor<float> layer_norm2d_blocked(const Tensor<float>& x_in, const Tenso
         const double d = double(src[c * HW + i]) - sum[i];
         sq[i] += d * d;
       }
-    float mean[kBlock], inv_std[kBlock];
+    float mean_hi[kBlock], mean_lo[kBlock], inv_std[kBlock];  // the mean as a SplitMean pair
     for (int64_t i = 0; i < len; ++i) {
-      mean[i] = float(sum[i]);
+      mean_hi[i] = float(sum[i]);
+      mean_lo[i] = float(sum[i] - double(mean_hi[i]));
       inv_std[i] = float(1.0 / std::sqrt(sq[i] / double(C) + double(p.eps)));
     }
     for (int64_t c = 0; c < C; ++c) {
       const float gamma = detail::value_or(g, c, 1.0f), beta = detail::value_or(b, c, 0.0f);
-      for (int64_t i = 0; i < len; ++i) dst[c * HW + i] = (src[c * HW + i] - mean[i]) * inv_std[i] * gamma + beta;
+      for (int64_t i = 0; i < len; ++i)
+        dst[c * HW + i] = ((src[c * HW + i] - mean_hi[i]) - mean_lo[i]) * inv_std[i] * gamma + beta;
     }
   });
   return y;
