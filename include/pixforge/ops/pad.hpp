@@ -9,9 +9,10 @@
 //     constant   value outside [0, n)                        ... v v | x0 x1 x2 ...
 //     reflect    mirror without repeating the edge           ... x2 x1 | x0 x1 x2 ...   (ReflectionPad2d, numpy 'reflect')
 //     replicate  clamp to [0, n-1]                           ... x0 x0 | x0 x1 x2 ...   (ReplicationPad2d)
-//     circular   p mod n                                     ... x(n-2) x(n-1) | x0 x1 ...
+//     circular   p mod n                                     ... x(n-2) x(n-1) | x0 x1 ...  (see below for crops)
 // A negative amount removes that many rows/columns instead (F.pad semantics; "crop(x, c)" of the waifu2x and
-// Real-CUGAN papers is pad with -c on every side).
+// Real-CUGAN papers is pad with -c on every side). Mixed signs on one axis: reflect and replicate mirror/clamp at the
+// *original* edges, circular (like torch's _pad_circular) crops first and wraps around the *cropped* range.
 //
 // Who uses it: ReflectionPad2d in DeblurGAN/pix2pix ResNet blocks, EdgeConnect, Deep Image Prior and Real-CUGAN
 // (18/19 px reflect pad of the whole image, then valid convs and crops); ReplicationPad2d in waifu2x and SRCNN
@@ -91,10 +92,12 @@ inline void check_pad_axis(const Tensor<float>& x, const PadParams& p, int64_t b
       PIXFORGE_CHECK(size > 0, ErrorCode::invalid_argument, "pad: replicate padding of an empty ", axis, " (x=",
                      x.shape().str(), ")");
       break;
-    case PadMode::circular:
-      PIXFORGE_CHECK(most <= size, ErrorCode::invalid_argument, "pad: circular padding (", before, ", ", after,
-                     ") must not exceed the ", axis, " ", size, " (x=", x.shape().str(), ")");
+    case PadMode::circular: {
+      const int64_t cropped = size - std::max<int64_t>(-before, 0) - std::max<int64_t>(-after, 0);
+      PIXFORGE_CHECK(most <= cropped, ErrorCode::invalid_argument, "pad: circular padding (", before, ", ", after,
+                     ") must not exceed the ", axis, " ", cropped, " it wraps around (x=", x.shape().str(), ")");
       break;
+    }
   }
 }
 
@@ -104,14 +107,21 @@ inline void check_pad_args(const Tensor<float>& x, const PadParams& p) {
   check_pad_axis(x, p, p.left, p.right, x.size(3), "width");
 }
 
-// Source index along one axis for position p relative to the input, or -1 for "the constant value".
-inline int64_t pad_source_index(int64_t p, int64_t n, PadMode mode) {
+// Source index along an axis of size n for output position o (padding `before` / `after` on that axis), or -1
+// for "the constant value".
+inline int64_t pad_source_index(int64_t o, int64_t before, int64_t after, int64_t n, PadMode mode) {
+  if (mode == PadMode::circular) {  // wrap around the range left after the negative amounts cropped it
+    const int64_t lo = std::max<int64_t>(-before, 0), len = n - lo - std::max<int64_t>(-after, 0);
+    const int64_t q = o - std::max<int64_t>(before, 0);
+    return lo + ((q % len) + len) % len;
+  }
+  const int64_t p = o - before;  // position relative to the input
   if (p >= 0 && p < n) return p;
   switch (mode) {
     case PadMode::constant: return -1;
     case PadMode::reflect: return p < 0 ? -p : 2 * (n - 1) - p;
     case PadMode::replicate: return p < 0 ? 0 : n - 1;
-    case PadMode::circular: return ((p % n) + n) % n;
+    case PadMode::circular: break;
   }
   return -1;
 }
@@ -127,8 +137,8 @@ inline Tensor<float> pad_ref(const Tensor<float>& x, const PadParams& p) {
     for (int64_t c = 0; c < y.size(1); ++c)
       for (int64_t oy = 0; oy < y.size(2); ++oy)
         for (int64_t ox = 0; ox < y.size(3); ++ox) {
-          const int64_t sy = detail::pad_source_index(oy - p.top, H, p.mode);
-          const int64_t sx = detail::pad_source_index(ox - p.left, W, p.mode);
+          const int64_t sy = detail::pad_source_index(oy, p.top, p.bottom, H, p.mode);
+          const int64_t sx = detail::pad_source_index(ox, p.left, p.right, W, p.mode);
           y(n, c, oy, ox) = (sy < 0 || sx < 0) ? p.value : x(n, c, sy, sx);
         }
   return y;
@@ -143,10 +153,11 @@ inline Tensor<float> pad_rows(const Tensor<float>& x_in, const PadParams& p) {
   const int64_t H = x.size(2), W = x.size(3), OH = y.size(2), OW = y.size(3);
   if (y.numel() == 0) return y;
 
-  // Columns [x0, x1) of every output row copy the input run starting at column x0 - left; the rest use the table.
+  // Columns [x0, x1) of every output row copy the input run starting at column x0 - left (the interior, where
+  // every mode reads x[ox - left]); the border columns use the table.
   const int64_t x0 = std::clamp<int64_t>(p.left, 0, OW), x1 = std::clamp<int64_t>(p.left + W, x0, OW);
-  std::vector<int64_t> col(size_t(OW));
-  for (int64_t ox = 0; ox < OW; ++ox) col[size_t(ox)] = detail::pad_source_index(ox - p.left, W, p.mode);
+  std::vector<int64_t> col(static_cast<size_t>(OW));
+  for (int64_t ox = 0; ox < OW; ++ox) col[size_t(ox)] = detail::pad_source_index(ox, p.left, p.right, W, p.mode);
 
   const float* xp = x.data();
   float* yp = y.data();
@@ -154,7 +165,7 @@ inline Tensor<float> pad_rows(const Tensor<float>& x_in, const PadParams& p) {
     for (int64_t row = lo; row < hi; ++row) {
       const int64_t plane = row / OH, oy = row % OH;
       float* dst = yp + row * OW;
-      const int64_t sy = detail::pad_source_index(oy - p.top, H, p.mode);
+      const int64_t sy = detail::pad_source_index(oy, p.top, p.bottom, H, p.mode);
       if (sy < 0) {
         std::fill(dst, dst + OW, p.value);
         continue;
