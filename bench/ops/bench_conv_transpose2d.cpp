@@ -1,0 +1,72 @@
+// Benchmarks for ops/conv_transpose2d.hpp: generator up-sampling layers, reference vs col2im side by side,
+// thread count as the argument, a FLOP-rate counter (2·N·Cin·H·W·Cout/g·kH·kW per call).
+//
+//   build-*/bench_conv_transpose2d --benchmark_min_time=0.05
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "pixforge/ops/conv_transpose2d.hpp"
+
+using namespace pixforge;
+
+namespace {
+
+struct CtShape {
+  int64_t n, cin, h, w, cout, k;
+  int64_t stride, pad;
+};
+
+Tensor<float> filled(const Shape& s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  Tensor<float> t = Tensor<float>::empty(s);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
+  return t;
+}
+
+using CtFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
+                               const ConvTranspose2dParams&);
+
+void run(benchmark::State& state, CtFn fn, const CtShape& s) {
+  set_num_threads(int(state.range(0)));
+  const auto p = ConvTranspose2dParams{}.with_stride(s.stride).with_padding(s.pad);
+  const Tensor<float> x = filled({s.n, s.cin, s.h, s.w}, 1);
+  const Tensor<float> w = filled({s.cin, s.cout, s.k, s.k}, 2);
+  const Tensor<float> b = filled({s.cout}, 3);
+  for (auto _ : state) benchmark::DoNotOptimize(fn(x, w, b, p));
+  const double flops = 2.0 * double(s.n * s.cin * s.h * s.w) * double(s.cout * s.k * s.k);
+  state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  set_num_threads(0);
+}
+
+Tensor<float> call_col2im(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                          const ConvTranspose2dParams& p) {
+  return conv_transpose2d_col2im(x, w, b, p);
+}
+Tensor<float> call_ref(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                       const ConvTranspose2dParams& p) {
+  return conv_transpose2d_ref(x, w, b, p);
+}
+
+const CtShape pix2pix_dec = {1, 64, 64, 64, 64, 4, 2, 1};       // pix2pix decoder k4 s2 p1, 64x64 -> 128x128
+const CtShape waifu2x_upconv7 = {1, 256, 64, 64, 3, 4, 2, 3};   // waifu2x upconv_7 last layer, 64 -> 124
+const CtShape realcugan_k2 = {1, 64, 64, 64, 64, 2, 2, 0};      // Real-CUGAN UNet ConvT(64, k2, s2)
+const CtShape realcugan_k4 = {1, 64, 64, 64, 3, 4, 2, 3};       // Real-CUGAN UNet1 deconv ConvT(64->3, k4, s2, p3)
+const CtShape small_k4 = {1, 16, 16, 16, 16, 4, 2, 1};          // for ref vs fast
+
+}  // namespace
+
+static void BM_conv_transpose2d_col2im(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
+static void BM_conv_transpose2d_ref(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
+
+#define PIXFORGE_CT_BENCH(fn_name, impl, shape)                                                             \
+  BENCHMARK_CAPTURE(BM_conv_transpose2d_##impl, shape, fn_name, shape)->ArgName("threads")->Arg(1)->Arg(2) \
+      ->UseRealTime()
+
+PIXFORGE_CT_BENCH(call_col2im, col2im, pix2pix_dec);
+PIXFORGE_CT_BENCH(call_col2im, col2im, waifu2x_upconv7);
+PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k2);
+PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k4);
+PIXFORGE_CT_BENCH(call_ref, ref, small_k4);
+PIXFORGE_CT_BENCH(call_col2im, col2im, small_k4);
