@@ -21,6 +21,23 @@ std::string err_msg(const std::function<void()>& f) {
 }
 }  // namespace
 
+TEST_CASE("detail::exp_nonpositive is within a few ulp of std::exp") {
+  double worst = 0.0;
+  int nonzero_below = 0;
+  for (int i = 0; i <= 200000; ++i) {
+    const float x = -90.0f * float(i) / 200000.0f;
+    const double e = std::exp(double(x)), a = detail::exp_nonpositive(x);
+    if (x < -87.0f) {
+      nonzero_below += a != 0.0;
+      continue;
+    }
+    worst = std::max(worst, std::fabs(a - e) / e);
+  }
+  CHECK_MESSAGE(worst < 5e-7, "max relative error ", worst);
+  CHECK(nonzero_below == 0);
+  CHECK(detail::exp_nonpositive(0.0f) == 1.0f);
+}
+
 TEST_CASE("scaled_dot_product_attention_blocked matches the reference") {
   struct Case {
     Shape q, k, v;
