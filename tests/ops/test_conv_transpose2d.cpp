@@ -47,6 +47,7 @@ std::vector<CtCase> awkward_cases() {
       {"Cout 37 > 2 channel blocks, Hout 78 > 2 row bands", 1, 5, 39, 6, 37, 4, 4,
        P{}.with_stride(2).with_padding(1), true},
       {"wide rows (column-buffer chunking), N=2", 2, 4, 3, 520, 17, 4, 4, P{}.with_stride(2).with_padding(1), true},
+      {"column blocks ending mid-row, k3 s1", 1, 6, 40, 37, 16, 3, 3, P{}.with_padding(1), true},
       {"large padding (crops into the interior)", 1, 3, 12, 9, 2, 5, 5, P{}.with_stride(2).with_padding(4), true},
       {"TF same k3 s2 (crop 1)", 1, 3, 5, 4, 4, 3, 3, P{}.with_stride(2).with_tf_same_padding(3, 3), true},
       {"TF same k1 s2 (output_padding 1)", 1, 3, 5, 4, 4, 1, 1, P{}.with_stride(2).with_tf_same_padding(1, 1), true},

@@ -178,7 +178,7 @@ inline void conv_transpose2d_check(const Tensor<float>& x, const Tensor<float>& 
 // Work-unit sizes of the col2im path: fixed, so the bits never depend on the thread count.
 constexpr int64_t kConvTransposeChannelBlock = 16;  // output channels per unit
 constexpr int64_t kConvTransposeRowBand = 32;       // output rows per unit
-constexpr int64_t kConvTransposeColumnFloats = 128 * 1024;  // column buffer budget per thread (512 KB)
+constexpr int64_t kConvTransposeColumnFloats = 128 * 1024;  // column buffer per thread: 512 KB (≥ 64 pixels)
 
 }  // namespace detail
 
@@ -273,13 +273,15 @@ inline Tensor<float> conv_transpose2d_col2im(const Tensor<float>& x_in, const Te
     const int64_t first = oy0 + ph - reach;  // iy·sh must be at least this
     const int64_t iy_lo = first <= 0 ? 0 : (first + sh - 1) / sh;
     const int64_t iy_hi = std::min<int64_t>(h, (oy1 - 1 + ph) / sh + 1);
+    // Columns for the input pixels q ∈ [iy_lo·W, iy_hi·W) (flattened iy·W + ix), P pixels at a time.
     const int64_t m = (oc1 - oc0) * kk;
-    const int64_t rows_per_chunk = std::max<int64_t>(1, detail::kConvTransposeColumnFloats / (m * w));
-    float* col = detail::thread_scratch<2>(m * std::min(rows_per_chunk, std::max<int64_t>(iy_hi - iy_lo, 1)) * w);
+    const int64_t q_begin = iy_lo * w, q_end = std::max(iy_lo, iy_hi) * w;
+    const int64_t pblock = std::max<int64_t>(64, detail::kConvTransposeColumnFloats / m);
+    float* col = detail::thread_scratch<2>(m * std::min(pblock, std::max<int64_t>(q_end - q_begin, 1)));
 
-    for (int64_t ia = iy_lo; ia < iy_hi; ia += rows_per_chunk) {
-      const int64_t ib = std::min(iy_hi, ia + rows_per_chunk), np = (ib - ia) * w;
-      // cols[(oc − oc0)·kk + ky·kW + kx, j] = Σ_ic w[g·Cin_g + ic, oc, ky, kx] · x[n, g·Cin_g + ic, pixel ia·W + j]
+    for (int64_t q0 = q_begin; q0 < q_end; q0 += pblock) {
+      const int64_t np = std::min(pblock, q_end - q0);
+      // col[(oc − oc0)·kk + ky·kW + kx, j] = Σ_ic w[g·Cin_g + ic, oc, ky, kx] · x[n, g·Cin_g + ic, pixel q0 + j]
       GemmArgs args;
       args.M = m;
       args.N = np;
@@ -287,27 +289,31 @@ inline Tensor<float> conv_transpose2d_col2im(const Tensor<float>& x_in, const Te
       args.A = wd + g * cin_g * cout_g * kk + oc0 * kk;  // W_g is [Cin_g, Cout_g·kk]; we need its transpose
       args.lda = cout_g * kk;
       args.trans_a = true;
-      args.B = xd + (n * cin + g * cin_g) * h * w + ia * w;
+      args.B = xd + (n * cin + g * cin_g) * h * w + q0;
       args.ldb = h * w;
       args.C = col;
       args.ldc = np;
       gemm_eigen(args);
-      // col2im, restricted to this unit's band; fixed order (oc, ky, kx, iy, ix).
+      // col2im restricted to this unit's band, in the fixed order (oc, ky, kx, iy, ix).
       for (int64_t oc = oc0; oc < oc1; ++oc)
         for (int64_t ky = 0; ky < kh; ++ky)
           for (int64_t kx = 0; kx < kw; ++kx) {
-            const float* crow = col + ((oc - oc0) * kk + ky * kw + kx) * np;
-            const int64_t lo = ix_lo[size_t(kx)], hi = ix_hi[size_t(kx)], xoff = kx * dw - pw;
-            for (int64_t iy = ia; iy < ib; ++iy) {
+            const float* crow = col + ((oc - oc0) * kk + ky * kw + kx) * np;  // crow[q − q0]: pixel q
+            const int64_t xoff = kx * dw - pw;
+            for (int64_t q = q0; q < q0 + np;) {  // one input-row segment [q, row_end) at a time
+              const int64_t iy = q / w, ix0 = q % w, row_end = std::min(q0 + np, (iy + 1) * w);
               const int64_t oy = iy * sh - ph + ky * dh;
-              if (oy < oy0 || oy >= oy1) continue;
-              float* yrow = ybase + (oc * hout + oy) * wout;
-              const float* src = crow + (iy - ia) * w;
-              if (sw == 1) {
-                for (int64_t ix = lo; ix < hi; ++ix) yrow[ix + xoff] += src[ix];
-              } else {
-                for (int64_t ix = lo; ix < hi; ++ix) yrow[ix * sw + xoff] += src[ix];
+              if (oy >= oy0 && oy < oy1) {
+                const int64_t lo = std::max(ix0, ix_lo[size_t(kx)]), hi = std::min(row_end - iy * w, ix_hi[size_t(kx)]);
+                float* yrow = ybase + (oc * hout + oy) * wout;
+                const int64_t base = iy * w - q0;  // crow[base + ix] is input pixel (iy, ix)
+                if (sw == 1) {
+                  for (int64_t ix = lo; ix < hi; ++ix) yrow[ix + xoff] += crow[base + ix];
+                } else {
+                  for (int64_t ix = lo; ix < hi; ++ix) yrow[ix * sw + xoff] += crow[base + ix];
+                }
               }
+              q = row_end;
             }
           }
     }
