@@ -3,16 +3,20 @@
 // pad(x, {left, right, top, bottom, mode, value}) is F.pad(x, (left, right, top, bottom), mode, value) on the last
 // two dims of an [N, C, H, W] tensor:
 //
-//     y[n, c, oy, ox] = x[n, c, src(oy - top, H), src(ox - left, W)]        y: [N, C, H + top + bottom, W + left + right]
+//     y[n, c, oy, ox] = x[n, c, src(oy - top, H), src(ox - left, W)]     y: [N, C, H + top + bottom, W + left + right]
 //
 // where, for a position p relative to the input (p < 0 or p >= n lies in the border):
 //     constant   value outside [0, n)                        ... v v | x0 x1 x2 ...
-//     reflect    mirror without repeating the edge           ... x2 x1 | x0 x1 x2 ...   (ReflectionPad2d, numpy 'reflect')
+//     reflect    mirror without repeating the edge           ... x2 x1 | x0 x1 x2 ...   (ReflectionPad2d, np 'reflect')
 //     replicate  clamp to [0, n-1]                           ... x0 x0 | x0 x1 x2 ...   (ReplicationPad2d)
 //     circular   p mod n                                     ... x(n-2) x(n-1) | x0 x1 ...  (see below for crops)
 // A negative amount removes that many rows/columns instead (F.pad semantics; "crop(x, c)" of the waifu2x and
 // Real-CUGAN papers is pad with -c on every side). Mixed signs on one axis: reflect and replicate mirror/clamp at the
 // *original* edges, circular (like torch's _pad_circular) crops first and wraps around the *cropped* range.
+//
+// Example:
+//     auto y = pad(x, PadParams::all(18, PadMode::reflect));     // Real-CUGAN: F.pad(x, (18,)*4, 'reflect')
+//     PadParams tf_same;  tf_same.right = tf_same.bottom = 1;     // TF 'SAME' stride 2: 0 before, 1 after
 //
 // Who uses it: ReflectionPad2d in DeblurGAN/pix2pix ResNet blocks, EdgeConnect, Deep Image Prior and Real-CUGAN
 // (18/19 px reflect pad of the whole image, then valid convs and crops); ReplicationPad2d in waifu2x and SRCNN

@@ -19,7 +19,8 @@
 //                    an unchanged copy for C = 1; 2 px × 2.3 -> 4 px: 0,0,0,1 vs 0,0,1,1).
 //   nearest_exact    src = min(floor((i + 0.5)·scale), in−1)  (Pillow / scikit-image; torch 'nearest-exact').
 //   bilinear         x = scale·(i + 0.5) − 0.5 clamped at 0 (align_corners: x = scale·i); taps floor(x) and
-//                    floor(x)+1 (clamped to in−1), weights 1−λ, λ with λ = x − floor(x). out = in: a plain copy.
+//                    floor(x)+1 (clamped to in−1), weights 1−λ, λ with λ = x − floor(x); x in double, as torch's
+//                    CPU kernel computes it. out = in: a plain copy (torch's shortcut, also for scale factors ≠ 1).
 //   bicubic          x as bilinear but *not* clamped at 0; taps floor(x)−1 … floor(x)+2 clamped to [0, in−1];
 //                    Keys' cubic convolution with a = −0.75 (PyTorch's choice; Pillow/Matlab use −0.5):
 //                    w(d) = (a+2)|d|³ − (a+3)|d|² + 1 for |d| ≤ 1, a|d|³ − 5a|d|² + 8a|d| − 4a for 1 < |d| < 2.
@@ -28,6 +29,10 @@
 //                    DeepFill's contextual attention (via neuralgym) depends on: 64 -> 32 picks 0, 2, …, 30, 33, 35,
 //                    …, 63. Without align_corners: floor(i·in/out), i.e. PyTorch's nearest. No torch op computes the
 //                    align_corners rule; its golden data comes from a numpy transcription of these formulas.
+//
+//     using M = InterpolateMode;
+//     auto up = interpolate(x, InterpolateParams::by_scale(2.0, M::nearest));   // nn.Upsample(scale_factor=2)
+//     auto sz = interpolate(x, InterpolateParams::to_size(256, 256, M::bilinear, /*align_corners=*/true));
 //
 // Output size: size = (H_out, W_out), or floor(H·s_h), floor(W·s_w) for scale factors (in double, like torch).
 // recompute_scale_factor = true computes that size and then forgets the factors (scale = in/out).
