@@ -315,6 +315,50 @@ inline Tensor<float> interpolate_nearest_gather(const Tensor<float>& x_in, const
   return y;
 }
 
+namespace detail {
+// One work unit of interpolate_separable: output rows [oy0, oy1) of one plane (xp: [H, W] -> yp: [OH, OW]).
+// Taps is a compile-time constant so the tap loops unroll and the vertical pass vectorises over ox. Both passes
+// sum their taps in the reference's order, starting from 0.
+template <int Taps>
+void resize_rows(const float* xp, int64_t H, int64_t W, float* yp, int64_t OW, int64_t oy0, int64_t oy1,
+                 const ResizeTable& ty, const ResizeTable& tx) {
+  // Input rows this block reads: the min/max over the taps of its output rows.
+  int64_t r0 = H, r1 = -1;
+  for (int64_t k = oy0 * Taps; k < oy1 * Taps; ++k) {
+    r0 = std::min(r0, ty.idx[size_t(k)]);
+    r1 = std::max(r1, ty.idx[size_t(k)]);
+  }
+  // Horizontal pass: tmp[r - r0][ox] = Σ_tx wx · x[r][ix].
+  std::vector<float> tmp(size_t((r1 - r0 + 1) * OW));
+  for (int64_t r = r0; r <= r1; ++r) {
+    const float* src = xp + r * W;
+    float* t = tmp.data() + (r - r0) * OW;
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      const int64_t* ix = &tx.idx[size_t(ox * Taps)];
+      const float* wx = &tx.w[size_t(ox * Taps)];
+      float acc = 0.0f;
+      for (int k = 0; k < Taps; ++k) acc += wx[k] * src[ix[k]];
+      t[ox] = acc;
+    }
+  }
+  // Vertical pass: y[oy][ox] = Σ_ty wy · tmp[iy][ox], a weighted sum of whole rows.
+  for (int64_t oy = oy0; oy < oy1; ++oy) {
+    const float* rows[Taps];
+    float wy[Taps];
+    for (int k = 0; k < Taps; ++k) {
+      rows[k] = tmp.data() + (ty.idx[size_t(oy * Taps + k)] - r0) * OW;
+      wy[k] = ty.w[size_t(oy * Taps + k)];
+    }
+    float* dst = yp + oy * OW;
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      float acc = 0.0f;
+      for (int k = 0; k < Taps; ++k) acc += wy[k] * rows[k][ox];
+      dst[ox] = acc;
+    }
+  }
+}
+}  // namespace detail
+
 // Bilinear / bicubic (any mode works, nearest as 1 tap): separable, blocks of output rows per plane.
 inline Tensor<float> interpolate_separable(const Tensor<float>& x_in, const InterpolateParams& p) {
   const Shape out = detail::checked_interpolate_shape(x_in, p);
@@ -326,37 +370,12 @@ inline Tensor<float> interpolate_separable(const Tensor<float>& x_in, const Inte
   const int64_t blocks = (OH + kRowBlock - 1) / kRowBlock;
   parallel_for(0, out[0] * out[1] * blocks, [&](int64_t unit) {
     const int64_t plane = unit / blocks, oy0 = (unit % blocks) * kRowBlock, oy1 = std::min(oy0 + kRowBlock, OH);
-    // Input rows this block reads (taps of a row are within a window; take the min/max over the block).
-    int64_t r0 = H, r1 = -1;
-    for (int64_t k = oy0 * ty.taps; k < oy1 * ty.taps; ++k) {
-      r0 = std::min(r0, ty.idx[size_t(k)]);
-      r1 = std::max(r1, ty.idx[size_t(k)]);
-    }
-    // Horizontal pass: tmp[r - r0][ox] = Σ_tx wx · x[r][ix].
-    std::vector<float> tmp(size_t((r1 - r0 + 1) * OW));
     const float* xp = x.data() + plane * H * W;
-    for (int64_t r = r0; r <= r1; ++r) {
-      const float* src = xp + r * W;
-      float* t = tmp.data() + (r - r0) * OW;
-      for (int64_t ox = 0; ox < OW; ++ox) {
-        const int64_t* ix = &tx.idx[size_t(ox * tx.taps)];
-        const float* wx = &tx.w[size_t(ox * tx.taps)];
-        float acc = 0.0f;
-        for (int k = 0; k < tx.taps; ++k) acc += wx[k] * src[ix[k]];
-        t[ox] = acc;
-      }
-    }
-    // Vertical pass: y[oy][ox] = Σ_ty wy · tmp[iy][ox], a weighted sum of whole rows (vectorises over ox).
-    for (int64_t oy = oy0; oy < oy1; ++oy) {
-      float* dst = y.data() + (plane * OH + oy) * OW;
-      const int64_t* iy = &ty.idx[size_t(oy * ty.taps)];
-      const float* wy = &ty.w[size_t(oy * ty.taps)];
-      std::fill(dst, dst + OW, 0.0f);
-      for (int k = 0; k < ty.taps; ++k) {
-        const float* t = tmp.data() + (iy[k] - r0) * OW;
-        const float wk = wy[k];
-        for (int64_t ox = 0; ox < OW; ++ox) dst[ox] += wk * t[ox];
-      }
+    float* yp = y.data() + plane * OH * OW;
+    switch (tx.taps) {  // both axes use the same mode, hence the same number of taps
+      case 1: return detail::resize_rows<1>(xp, H, W, yp, OW, oy0, oy1, ty, tx);
+      case 2: return detail::resize_rows<2>(xp, H, W, yp, OW, oy0, oy1, ty, tx);
+      default: return detail::resize_rows<4>(xp, H, W, yp, OW, oy0, oy1, ty, tx);
     }
   });
   return y;
