@@ -92,3 +92,24 @@ class GoldenWriter:
         size = os.path.getsize(path)
         print("wrote %s: %d cases, %d bytes" % (os.path.relpath(path, REPO), len(self.cases), size))
         return path
+
+
+def load_file(path):
+    """Reads a safetensors file into {name: torch.Tensor} plus the metadata dict (F32/F16/BF16/I64 only)."""
+    import torch
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, e in header.items():
+        b, end = e["data_offsets"]
+        raw = bytearray(data[b:end])
+        if e["dtype"] == "BF16":
+            t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16) if raw else torch.empty(0)
+        else:
+            np_dt = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}[e["dtype"]]
+            t = torch.from_numpy(np.frombuffer(bytes(raw), dtype=np_dt).copy())
+        out[name] = t.reshape(e["shape"])
+    return out, meta

@@ -1,6 +1,6 @@
 """Trains `tiny_sr`, the small 2x super-resolution network of the foundation demo (examples/demo_tiny_net.cpp).
 
-Architecture (an ESPCN-style residual net, 17.6 k parameters; written from ops in the C++ demo):
+Architecture (an ESPCN-style residual net, 15.1 k parameters; written from ops in the C++ demo):
     up   = interpolate(x, scale_factor=2, mode='bicubic', align_corners=False)
     h    = tanh(conv1(x))              conv1: 3 -> 32, 5x5, padding 2
     h    = tanh(conv2(h))              conv2: 32 -> 32, 3x3, padding 1

@@ -40,28 +40,28 @@
 namespace pixforge {
 
 // Which factor of the input channel index varies fastest.
-enum class ChannelOrder {
+enum class ShuffleOrder {
   CRD,  // c·r² + i·r + j: PyTorch pixel_shuffle / pixel_unshuffle
   DCR,  // (i·r + j)·C + c: TensorFlow depth_to_space / space_to_depth
 };
 
 namespace detail {
 // Input channel (of the [N, C·r², H, W] side) holding offset (i, j) of output channel c.
-inline int64_t packed_channel(ChannelOrder order, int64_t c, int64_t i, int64_t j, int64_t r, int64_t C) {
-  return order == ChannelOrder::CRD ? c * r * r + i * r + j : (i * r + j) * C + c;
+inline int64_t packed_channel(ShuffleOrder order, int64_t c, int64_t i, int64_t j, int64_t r, int64_t C) {
+  return order == ShuffleOrder::CRD ? c * r * r + i * r + j : (i * r + j) * C + c;
 }
 
 // Errors name the op the caller used: the PyTorch name for CRD, the TensorFlow name for DCR.
-inline void check_depth_to_space_args(const Tensor<float>& x, int64_t r, ChannelOrder order) {
-  const char* op = order == ChannelOrder::CRD ? "pixel_shuffle" : "depth_to_space";
+inline void check_depth_to_space_args(const Tensor<float>& x, int64_t r, ShuffleOrder order) {
+  const char* op = order == ShuffleOrder::CRD ? "pixel_shuffle" : "depth_to_space";
   check_rank(x, 4, op, "input");
   PIXFORGE_CHECK(r >= 1, ErrorCode::invalid_argument, op, ": factor must be >= 1, got ", r, " (x=", x.shape().str(),
                  ")");
   PIXFORGE_CHECK(x.size(1) % (r * r) == 0, ErrorCode::shape_mismatch, op, ": input channels ", x.size(1),
                  " are not divisible by r*r = ", r * r, " (x=", x.shape().str(), ", r=", r, ")");
 }
-inline void check_space_to_depth_args(const Tensor<float>& x, int64_t r, ChannelOrder order) {
-  const char* op = order == ChannelOrder::CRD ? "pixel_unshuffle" : "space_to_depth";
+inline void check_space_to_depth_args(const Tensor<float>& x, int64_t r, ShuffleOrder order) {
+  const char* op = order == ShuffleOrder::CRD ? "pixel_unshuffle" : "space_to_depth";
   check_rank(x, 4, op, "input");
   PIXFORGE_CHECK(r >= 1, ErrorCode::invalid_argument, op, ": factor must be >= 1, got ", r, " (x=", x.shape().str(),
                  ")");
@@ -83,7 +83,7 @@ inline Shape pixel_unshuffle_output_shape(const Shape& x, int64_t downscale_fact
 
 // ---- references ---------------------------------------------------------------------------------------------
 
-inline Tensor<float> depth_to_space_ref(const Tensor<float>& x, int64_t r, ChannelOrder order) {
+inline Tensor<float> depth_to_space_ref(const Tensor<float>& x, int64_t r, ShuffleOrder order) {
   detail::check_depth_to_space_args(x, r, order);
   Tensor<float> y = Tensor<float>::empty(pixel_shuffle_output_shape(x.shape(), r));
   const int64_t C = y.size(1);
@@ -97,7 +97,7 @@ inline Tensor<float> depth_to_space_ref(const Tensor<float>& x, int64_t r, Chann
   return y;
 }
 
-inline Tensor<float> space_to_depth_ref(const Tensor<float>& x, int64_t r, ChannelOrder order) {
+inline Tensor<float> space_to_depth_ref(const Tensor<float>& x, int64_t r, ShuffleOrder order) {
   detail::check_space_to_depth_args(x, r, order);
   Tensor<float> y = Tensor<float>::empty(pixel_unshuffle_output_shape(x.shape(), r));
   const int64_t C = x.size(1);
@@ -112,16 +112,16 @@ inline Tensor<float> space_to_depth_ref(const Tensor<float>& x, int64_t r, Chann
 }
 
 inline Tensor<float> pixel_shuffle_ref(const Tensor<float>& x, int64_t upscale_factor) {
-  return depth_to_space_ref(x, upscale_factor, ChannelOrder::CRD);
+  return depth_to_space_ref(x, upscale_factor, ShuffleOrder::CRD);
 }
 inline Tensor<float> pixel_unshuffle_ref(const Tensor<float>& x, int64_t downscale_factor) {
-  return space_to_depth_ref(x, downscale_factor, ChannelOrder::CRD);
+  return space_to_depth_ref(x, downscale_factor, ShuffleOrder::CRD);
 }
 
 // ---- row-wise fast paths ------------------------------------------------------------------------------------
 
 // One work unit = one output row (n, c, oh): oh = h·r + i reads row h of the r channels for offsets (i, 0..r-1).
-inline Tensor<float> depth_to_space_rows(const Tensor<float>& x_in, int64_t r, ChannelOrder order) {
+inline Tensor<float> depth_to_space_rows(const Tensor<float>& x_in, int64_t r, ShuffleOrder order) {
   detail::check_depth_to_space_args(x_in, r, order);
   const Tensor<float> x = x_in.contiguous();
   Tensor<float> y = Tensor<float>::empty(pixel_shuffle_output_shape(x.shape(), r));
@@ -143,7 +143,7 @@ inline Tensor<float> depth_to_space_rows(const Tensor<float>& x_in, int64_t r, C
 }
 
 // One work unit = one output row (n, oc, h): a stride-r gather from input row h·r + i of channel c.
-inline Tensor<float> space_to_depth_rows(const Tensor<float>& x_in, int64_t r, ChannelOrder order) {
+inline Tensor<float> space_to_depth_rows(const Tensor<float>& x_in, int64_t r, ShuffleOrder order) {
   detail::check_space_to_depth_args(x_in, r, order);
   const Tensor<float> x = x_in.contiguous();
   Tensor<float> y = Tensor<float>::empty(pixel_unshuffle_output_shape(x.shape(), r));
@@ -165,10 +165,10 @@ inline Tensor<float> space_to_depth_rows(const Tensor<float>& x_in, int64_t r, C
 }
 
 inline Tensor<float> pixel_shuffle_rows(const Tensor<float>& x, int64_t upscale_factor) {
-  return depth_to_space_rows(x, upscale_factor, ChannelOrder::CRD);
+  return depth_to_space_rows(x, upscale_factor, ShuffleOrder::CRD);
 }
 inline Tensor<float> pixel_unshuffle_rows(const Tensor<float>& x, int64_t downscale_factor) {
-  return space_to_depth_rows(x, downscale_factor, ChannelOrder::CRD);
+  return space_to_depth_rows(x, downscale_factor, ShuffleOrder::CRD);
 }
 
 // ---- dispatchers --------------------------------------------------------------------------------------------
@@ -183,11 +183,11 @@ inline Tensor<float> pixel_unshuffle(const Tensor<float>& x, int64_t downscale_f
 }
 // tf.nn.depth_to_space(x, block_size) on an NCHW tensor (DCR order).
 inline Tensor<float> depth_to_space(const Tensor<float>& x, int64_t block_size) {
-  return depth_to_space_rows(x, block_size, ChannelOrder::DCR);
+  return depth_to_space_rows(x, block_size, ShuffleOrder::DCR);
 }
 // tf.nn.space_to_depth(x, block_size) on an NCHW tensor (DCR order).
 inline Tensor<float> space_to_depth(const Tensor<float>& x, int64_t block_size) {
-  return space_to_depth_rows(x, block_size, ChannelOrder::DCR);
+  return space_to_depth_rows(x, block_size, ShuffleOrder::DCR);
 }
 
 }  // namespace pixforge
