@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "pixforge/core/activation_spec.hpp"
 #include "pixforge/core/error.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
@@ -190,7 +191,8 @@ inline void check_channel_mlp(const Tensor<float>& x, const Conv1x1Weights& l1, 
                  " channels, got ", l2.weight.shape().str(), " (x=", x.shape().str(), ")");
 }
 
-inline float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+// The gate: the same scalar formula as the activation ops and fused epilogues (core/activation_spec.hpp).
+inline float sigmoid_scalar(float v) { return apply_act(v, Act::sigmoid()); }
 
 // Σ p[i]·w[i] (w = nullptr: Σ p[i]) with 8 fixed partial sums in double: vectorisable and thread-independent.
 inline double plane_dot(const float* p, const float* w, int64_t n) {
@@ -246,7 +248,7 @@ inline Tensor<float> squeeze_excitation_ref(const Tensor<float>& x, const Squeez
       s[size_t(c)] = float(sum / double(H * W));
     }
     detail::channel_mlp(w.conv1, w.conv2, s.data(), logits.data());
-    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid(logits[size_t(c)]);
+    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid_scalar(logits[size_t(c)]);
   }
   Tensor<float> y = Tensor<float>::empty(x.shape());
   for (int64_t n = 0; n < N; ++n)
@@ -266,7 +268,7 @@ inline Tensor<float> squeeze_excitation_parallel(const Tensor<float>& x, const S
   });
   for (int64_t n = 0; n < N; ++n) {
     detail::channel_mlp(w.conv1, w.conv2, s.data() + n * C, a.data() + n * C);
-    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid(a[size_t(n * C + c)]);
+    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid_scalar(a[size_t(n * C + c)]);
   }
   return detail::scale_channels(xc, a);
 }
@@ -277,15 +279,17 @@ inline Tensor<float> squeeze_excitation(const Tensor<float>& x, const SqueezeExc
 
 // ---- CBAM channel gate --------------------------------------------------------------------------------------------
 
+namespace detail {
 inline void check_cbam_channel_params(const CbamChannelParams& p) {
   PIXFORGE_CHECK(p.avg_pool || p.max_pool, ErrorCode::invalid_argument,
                  "cbam_channel_attention: at least one of avg_pool / max_pool must be enabled");
 }
+}  // namespace detail
 
 inline Tensor<float> cbam_channel_attention_ref(const Tensor<float>& x, const CbamChannelWeights& w,
                                                 const CbamChannelParams& p = {}) {
   detail::check_channel_mlp(x, w.mlp_1, w.mlp_3, "cbam_channel_attention", "mlp.1", "mlp.3");
-  check_cbam_channel_params(p);
+  detail::check_cbam_channel_params(p);
   const Tensor<float> xc = x.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   std::vector<float> avg(static_cast<size_t>(C)), mx(static_cast<size_t>(C)), la(static_cast<size_t>(C)), lm(static_cast<size_t>(C)), a(size_t(N * C));
@@ -305,7 +309,7 @@ inline Tensor<float> cbam_channel_attention_ref(const Tensor<float>& x, const Cb
     detail::channel_mlp(w.mlp_1, w.mlp_3, mx.data(), lm.data());
     for (int64_t c = 0; c < C; ++c) {
       const float att = (p.avg_pool ? la[size_t(c)] : 0.0f) + (p.max_pool ? lm[size_t(c)] : 0.0f);
-      a[size_t(n * C + c)] = detail::sigmoid(att);
+      a[size_t(n * C + c)] = detail::sigmoid_scalar(att);
     }
   }
   Tensor<float> y = Tensor<float>::empty(x.shape());
@@ -319,7 +323,7 @@ inline Tensor<float> cbam_channel_attention_ref(const Tensor<float>& x, const Cb
 inline Tensor<float> cbam_channel_attention_parallel(const Tensor<float>& x, const CbamChannelWeights& w,
                                                      const CbamChannelParams& p = {}) {
   detail::check_channel_mlp(x, w.mlp_1, w.mlp_3, "cbam_channel_attention", "mlp.1", "mlp.3");
-  check_cbam_channel_params(p);
+  detail::check_cbam_channel_params(p);
   const Tensor<float> xc = x.contiguous();
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
   std::vector<float> avg(size_t(N * C)), mx(size_t(N * C)), la(static_cast<size_t>(C)), lm(static_cast<size_t>(C)), a(size_t(N * C));
@@ -335,7 +339,7 @@ inline Tensor<float> cbam_channel_attention_parallel(const Tensor<float>& x, con
     detail::channel_mlp(w.mlp_1, w.mlp_3, mx.data() + n * C, lm.data());
     for (int64_t c = 0; c < C; ++c)
       a[size_t(n * C + c)] =
-          detail::sigmoid((p.avg_pool ? la[size_t(c)] : 0.0f) + (p.max_pool ? lm[size_t(c)] : 0.0f));
+          detail::sigmoid_scalar((p.avg_pool ? la[size_t(c)] : 0.0f) + (p.max_pool ? lm[size_t(c)] : 0.0f));
   }
   return detail::scale_channels(xc, a);
 }
@@ -381,7 +385,7 @@ inline Tensor<float> multi_spectral_attention_ref(const Tensor<float>& x, const 
       z[size_t(c)] = float(sum);
     }
     detail::channel_mlp(w.fc_0, w.fc_2, z.data(), a.data() + n * C);
-    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid(a[size_t(n * C + c)]);
+    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid_scalar(a[size_t(n * C + c)]);
   }
   Tensor<float> y = Tensor<float>::empty(x.shape());
   for (int64_t n = 0; n < N; ++n)
@@ -412,7 +416,7 @@ inline Tensor<float> multi_spectral_attention_parallel(const Tensor<float>& x,
   });
   for (int64_t n = 0; n < N; ++n) {
     detail::channel_mlp(w.fc_0, w.fc_2, z.data() + n * C, a.data() + n * C);
-    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid(a[size_t(n * C + c)]);
+    for (int64_t c = 0; c < C; ++c) a[size_t(n * C + c)] = detail::sigmoid_scalar(a[size_t(n * C + c)]);
   }
   return detail::scale_channels(xc, a);
 }

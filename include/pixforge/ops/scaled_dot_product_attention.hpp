@@ -173,9 +173,11 @@ inline Shape scaled_dot_product_attention_output_shape(const Shape& q, const Sha
   return o;
 }
 
+namespace detail {
 inline float sdpa_scale(const Tensor<float>& q, const ScaledDotProductAttentionParams& p) {
   return p.scale ? *p.scale : 1.0f / std::sqrt(float(q.size(-1)));
 }
+}  // namespace detail
 
 // Reference: the full score matrix per batch element, loops in formula order.
 inline Tensor<float> scaled_dot_product_attention_ref(const Tensor<float>& q, const Tensor<float>& k,
@@ -185,7 +187,7 @@ inline Tensor<float> scaled_dot_product_attention_ref(const Tensor<float>& q, co
   const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
   const int64_t B = L * D != 0 ? q.numel() / (L * D) : 0;
-  const float scale = sdpa_scale(q, params);
+  const float scale = detail::sdpa_scale(q, params);
   Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
   std::vector<float> s(size_t(L * S)), p(size_t(L * S));
   for (int64_t b = 0; b < B; ++b) {
@@ -232,7 +234,7 @@ inline Tensor<float> scaled_dot_product_attention_blocked(const Tensor<float>& q
     p.k = kc.data() + b * S * D;
     p.v = vc.data() + b * S * Dv;
     p.o = o.data() + b * L * Dv;
-    p.scale = sdpa_scale(q, params);
+    p.scale = detail::sdpa_scale(q, params);
   }
   detail::attention_blocked(problems);
   return o;

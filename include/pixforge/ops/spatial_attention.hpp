@@ -119,7 +119,7 @@ inline Tensor<float> cbam_spatial_attention_ref(const Tensor<float>& x, const Sp
               if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
               acc += wt(0, ci, ky, kx) * pooled(n, ci, iy, ix);
             }
-        const float s = 1.0f / (1.0f + std::exp(-(acc + bias)));
+        const float s = detail::sigmoid_scalar(acc + bias);
         for (int64_t c = 0; c < C; ++c) y(n, c, h, x_) = xc(n, c, h, x_) * s;
       }
   return y;
@@ -169,7 +169,7 @@ inline Tensor<float> cbam_spatial_attention_parallel(const Tensor<float>& x, con
           for (int64_t i = 0; i < W; ++i) out[i] += wv * src[i + kx];
         }
       }
-    for (int64_t i = 0; i < W; ++i) out[i] = 1.0f / (1.0f + std::exp(-(out[i] + bias)));
+    for (int64_t i = 0; i < W; ++i) out[i] = detail::sigmoid_scalar(out[i] + bias);
   });
 
   // 3. y = x · s, planes over threads.
