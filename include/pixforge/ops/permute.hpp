@@ -21,7 +21,7 @@
 //   permute_transpose   merges runs of dims that stay adjacent; when the result is a batched 2-D transpose
 //                       ([B, M, K] -> [B, K, M], which is what NCHW <-> NHWC is) it copies 32×32 tiles so both
 //                       reads and writes stay in cache; any other permutation falls back to a row-wise gather.
-//                       Work units are (batch, tile row) or output rows, independent of the thread count.
+//                       Work units are tiles or output rows, independent of the thread count.
 #pragma once
 
 #include <algorithm>
@@ -61,19 +61,21 @@ inline void contiguous_strides(const Shape& s, int64_t* st) {
   }
 }
 
-// Batched transpose of packed [B, M, K] -> [B, K, M] in 32×32 tiles; one unit = (b, tile of 32 rows of K).
+// Batched transpose of packed [B, M, K] -> [B, K, M] in tiles of 32 (K) × 32 (M); one work unit = one tile,
+// enumerated as (b, k tile, m tile) so consecutive units write consecutive output. A tile keeps both its source
+// rows and its destination rows in cache, where a plain loop would stride through memory on one side. For a
+// narrow K (NHWC -> NCHW of an RGB image: K = 3) a tile spans more of M so a unit still moves ~1024 values.
 inline void transpose_tiled(const float* x, float* y, int64_t B, int64_t M, int64_t K) {
   constexpr int64_t T = 32;
-  const int64_t k_tiles = (K + T - 1) / T;
-  parallel_for(0, B * k_tiles, [&](int64_t unit) {
-    const int64_t b = unit / k_tiles, k0 = (unit % k_tiles) * T, k1 = std::min(k0 + T, K);
+  const int64_t tk = std::min(K, T), tm = std::max(T, T * T / tk);
+  const int64_t k_tiles = (K + tk - 1) / tk, m_tiles = (M + tm - 1) / tm;
+  parallel_for(0, B * k_tiles * m_tiles, [&](int64_t unit) {
+    const int64_t b = unit / (k_tiles * m_tiles), kt = (unit / m_tiles) % k_tiles, mt = unit % m_tiles;
+    const int64_t k0 = kt * tk, k1 = std::min(k0 + tk, K), m0 = mt * tm, m1 = std::min(m0 + tm, M);
     const float* xb = x + b * M * K;
     float* yb = y + b * M * K;
-    for (int64_t m0 = 0; m0 < M; m0 += T) {
-      const int64_t m1 = std::min(m0 + T, M);
-      for (int64_t k = k0; k < k1; ++k)
-        for (int64_t m = m0; m < m1; ++m) yb[k * M + m] = xb[m * K + k];
-    }
+    for (int64_t k = k0; k < k1; ++k)
+      for (int64_t m = m0; m < m1; ++m) yb[k * M + m] = xb[m * K + k];
   });
 }
 }  // namespace detail
