@@ -14,7 +14,10 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <cstdint>
 #include <random>
 #include <sstream>
@@ -31,6 +34,13 @@ namespace test {
 inline std::string source_path(const std::string& rel) { return std::string(PIXFORGE_SOURCE_DIR) + "/" + rel; }
 inline std::string golden_path(const std::string& name) {
   return source_path("tests/golden/" + name + ".safetensors");
+}
+
+// A scratch file path outside the source tree, unique per test process (tests run in parallel under ctest -j).
+inline std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("pixforge_test_" + std::to_string(static_cast<long long>(::getpid())) + "_" + name))
+      .string();
 }
 
 inline Tensor<float> random_tensor(const Shape& shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {

@@ -187,7 +187,7 @@ TEST_CASE("safetensors: open() errors name the file; save() is atomic") {
     CHECK(e.code() == ErrorCode::io_error);
     CHECK(std::string(e.what()).find("does/not/exist.safetensors") != std::string::npos);
   }
-  const std::string path = "build_tmp_test_safetensors.safetensors";
+  const std::string path = test::temp_path("test_safetensors.safetensors");
   SafeTensorsWriter w;
   w.add("x", test::random_tensor({3, 3}, 5));
   w.save(path);

@@ -37,7 +37,7 @@ TEST_CASE("tiny_sr: bad inputs give clear errors") {
   SafeTensorsWriter w;
   w.add("conv_first.weight", Tensor<float>::zeros({4, 3, 3, 3}));
   w.set_metadata("pixforge.arch", "rrdbnet");
-  const std::string other = "build_tmp_other.safetensors";
+  const std::string other = test::temp_path("other.safetensors");
   w.save(other);
   CHECK_THROWS_WITH_AS(TinySR::load(other), doctest::Contains("holds a 'rrdbnet' network"), Error);
   // Same keys as expected but wrong shapes (a wider network): all listed at once.
