@@ -452,7 +452,7 @@ inline Tensor<float> conv2d_1x1(const Tensor<float>& x, const Tensor<float>& wei
 }
 
 // Depthwise (groups = Cin, Cout = multiplier · Cin): each output row is accumulated tap by tap,
-// y[oy, :] += w[ky, kx] · x̃[iy, ox·sw + kx·dw − pl], in the order ky, kx — vectorises along the row.
+// every output sums its kH·kW taps in the order (ky, kx); 16 outputs of a row share registers.
 inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                       const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_depthwise");
@@ -472,6 +472,19 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
   const float* bd = bias.defined() ? bias.data() : nullptr;
   float* yd = y.data();
 
+  // Stride 1: columns [xlo, xhi) have every kx tap inside the row; there 16 outputs at a time are accumulated in
+  // registers over all taps. Elsewhere (borders, strided) a scalar or gathered path. Either way each output sums its
+  // taps in the order (ky, kx), starting from 0.
+  int64_t xlo = 0, xhi = wout;
+  for (int64_t kx = 0; kx < kw; ++kx) {
+    xlo = std::max(xlo, xm.lo[size_t(kx)]);
+    xhi = std::min(xhi, xm.hi[size_t(kx)]);
+  }
+  // The last block of 16 is aligned to xhi and may overlap the previous one (recomputing identical values).
+  constexpr int64_t kVec = 16;
+  const bool vec = p.stride_w == 1 && xhi - xlo >= kVec;
+  const int64_t vec_end = vec ? xhi : xlo;
+
   parallel_for(0, n_img * cout, [&](int64_t unit) {
     const int64_t n = unit / cout, oc = unit % cout;
     const float* plane = xd + (n * cin + oc / mult) * h * w;
@@ -479,25 +492,44 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
     float* row_buf = detail::thread_scratch<1>(wout);
     for (int64_t oy = 0; oy < hout; ++oy) {
       float* yrow = yd + ((n * cout + oc) * hout + oy) * wout;
-      std::fill(yrow, yrow + wout, 0.0f);
-      for (int64_t ky = 0; ky < kh; ++ky) {
-        const int64_t iy = ym(ky, oy);
-        if (iy < 0) continue;
-        const float* row = plane + iy * w;
-        for (int64_t kx = 0; kx < kw; ++kx) {
-          const float wv = wk[ky * kw + kx];
-          const int64_t lo = xm.lo[size_t(kx)], hi = xm.hi[size_t(kx)], offset = kx * p.dilation_w - p.pad_left;
-          if (p.stride_w == 1) {
-            // Interior: a plain axpy straight from the input row (vectorises); border taps go through the map.
-            detail::axpy(yrow + lo, row + offset + lo, wv, hi - lo);
-            for (int64_t ox = 0; ox < lo; ++ox)
-              if (xm(kx, ox) >= 0) yrow[ox] += wv * row[xm(kx, ox)];
-            for (int64_t ox = hi; ox < wout; ++ox)
-              if (xm(kx, ox) >= 0) yrow[ox] += wv * row[xm(kx, ox)];
-          } else {
-            // Strided: gather the tap's samples (padding included) into a buffer, then one axpy.
-            detail::gather_row(row_buf, row, 0, wout, kx, p.stride_w, offset, xm);
-            detail::axpy(yrow, row_buf, wv, wout);
+      if (p.stride_w == 1) {
+        for (int64_t b = xlo; b < vec_end; b += kVec) {
+          const int64_t ox0 = std::min(b, vec_end - kVec);
+          float acc[kVec] = {};
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            const int64_t iy = ym(ky, oy);
+            if (iy < 0) continue;
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              const float wv = wk[ky * kw + kx];
+              const float* src = plane + iy * w + ox0 + kx * p.dilation_w - p.pad_left;
+              for (int64_t i = 0; i < kVec; ++i) acc[i] += wv * src[i];
+            }
+          }
+          std::memcpy(yrow + ox0, acc, sizeof acc);
+        }
+        for (int64_t ox = 0; ox < wout; ++ox) {
+          if (ox == xlo && vec_end > xlo) ox = vec_end;  // skip the vectorised part
+          if (ox >= wout) break;
+          float acc = 0.0f;
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            const int64_t iy = ym(ky, oy);
+            if (iy < 0) continue;
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              const int64_t ix = xm(kx, ox);
+              if (ix >= 0) acc += wk[ky * kw + kx] * plane[iy * w + ix];
+            }
+          }
+          yrow[ox] = acc;
+        }
+      } else {
+        // Strided: per tap, gather the samples (padding included) into a buffer, then one axpy over the row.
+        std::fill(yrow, yrow + wout, 0.0f);
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const int64_t iy = ym(ky, oy);
+          if (iy < 0) continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            detail::gather_row(row_buf, plane + iy * w, 0, wout, kx, p.stride_w, kx * p.dilation_w - p.pad_left, xm);
+            detail::axpy(yrow, row_buf, wk[ky * kw + kx], wout);
           }
         }
       }
