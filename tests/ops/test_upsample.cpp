@@ -156,6 +156,18 @@ TEST_CASE("interpolate: cubic weights sum to one and match Keys' kernel") {
   }
 }
 
+TEST_CASE("interpolate: upsample() shorthand") {
+  const Tensor<float> x = random_tensor({1, 3, 5, 4}, 21);
+  check_equal(upsample(x, 2.0), interpolate(x, InterpolateParams::by_scale(2.0, M::nearest)), "upsample x2");
+  check_equal(upsample(x, 3.0, M::bilinear, true),
+              interpolate(x, InterpolateParams::by_scale(3.0, M::bilinear, true)), "upsample bilinear x3");
+  // Nearest x2 is pixel replication.
+  const Tensor<float> y = upsample(x, 2.0);
+  for (int64_t c = 0; c < 3; ++c)
+    for (int64_t h = 0; h < 10; ++h)
+      for (int64_t w = 0; w < 8; ++w) CHECK(y(0, c, h, w) == x(0, c, h / 2, w / 2));
+}
+
 TEST_CASE("interpolate: strided input") {
   const Tensor<float> big = random_tensor({1, 3, 9, 12}, 5);
   const Tensor<float> view = big.narrow(3, 1, 7).narrow(2, 2, 5);
