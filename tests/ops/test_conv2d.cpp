@@ -134,6 +134,11 @@ TEST_CASE("conv2d: output size and TF 'SAME' padding") {
   CHECK(p.pad_left == 1);
   CHECK(p.pad_right == 1);
   CHECK(conv2d_output_shape({1, 3, 10, 9}, {8, 3, 3, 3}, p) == Shape{1, 8, 5, 5});
+  // PyTorch padding='same': total d(k−1), odd pixel after (checked against torch: k4 → (1,2); k4 d3 → (4,5)).
+  const Conv2dParams same = Conv2dParams{}.with_dilation(3, 2).with_same_padding(4, 2);
+  CHECK((same.pad_top == 4 && same.pad_bottom == 5 && same.pad_left == 1 && same.pad_right == 1));
+  CHECK(conv2d_output_shape({1, 3, 10, 9}, {8, 3, 4, 2}, same) == Shape{1, 8, 10, 9});
+  CHECK_THROWS_AS(Conv2dParams{}.with_stride(2).with_same_padding(3, 3), Error);
 }
 
 TEST_CASE("conv2d: fast paths match conv2d_ref on awkward shapes") {

@@ -123,6 +123,14 @@ struct Conv2dParams {
     const SidePadding pw = tf_same_padding(w, kw, stride_w, dilation_w);
     return with_padding(ph.before, ph.after, pw.before, pw.after);
   }
+  // PyTorch padding='same' (stride 1 only): d·(k − 1) in total per axis, the odd pixel after; uses the dilation
+  // already set. For stride 1 this equals TF 'SAME'.
+  Conv2dParams& with_same_padding(int64_t kh, int64_t kw) {
+    PIXFORGE_CHECK(stride_h == 1 && stride_w == 1, ErrorCode::invalid_argument,
+                   "conv2d: padding='same' is not supported for strided convolutions (stride (", stride_h, ", ",
+                   stride_w, "))");
+    return with_tf_same_padding(0, 0, kh, kw);
+  }
   Conv2dParams& with_dilation(int64_t d) { return with_dilation(d, d); }
   Conv2dParams& with_dilation(int64_t dh, int64_t dw) {
     dilation_h = dh;
