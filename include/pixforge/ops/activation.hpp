@@ -34,6 +34,11 @@
 //
 // Every work unit is a fixed range of elements or rows, and every sum runs in a fixed order, so results are
 // identical for any number of threads.
+//
+//     auto y = pixforge::leaky_relu(x, 0.2f);        // new tensor
+//     pixforge::relu_(x);                            // in place
+//     auto p = pixforge::prelu(x, prelu_weight);     // weight [1] or [C]
+//     auto a = pixforge::softmax(scores, -1);        // attention rows
 #pragma once
 
 #include <algorithm>
@@ -157,9 +162,10 @@ inline Tensor<float> prelu_planes(const Tensor<float>& x_in, const Tensor<float>
   const int64_t S = N * C > 0 ? x.numel() / (N * C) : 0;
   Tensor<float> y = Tensor<float>::empty(x.shape());
   parallel_for(0, N * C, [&](int64_t plane) {
-    const float slope = w.data()[w.numel() == 1 ? 0 : plane % C];
-    std::memcpy(y.data() + plane * S, x.data() + plane * S, size_t(S) * sizeof(float));
-    apply_act_inplace(y.data() + plane * S, S, Act::leaky_relu(slope));
+    const Act act = Act::leaky_relu(w.data()[w.numel() == 1 ? 0 : plane % C]);  // the kind is known: inlines
+    const float* src = x.data() + plane * S;
+    float* dst = y.data() + plane * S;
+    for (int64_t s = 0; s < S; ++s) dst[s] = apply_act(src[s], act);
   });
   return y;
 }

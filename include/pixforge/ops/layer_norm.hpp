@@ -29,6 +29,9 @@
 //   layer_norm2d_blocked               64 pixels at a time: accumulate per-pixel sums over C in double vectors
 //                                      (reads stay contiguous along W), threaded over (n, pixel block)
 //   layer_norm, layer_norm2d           the dispatchers.
+//
+//     auto t = pixforge::layer_norm(tokens, {C}, ln_weight, ln_bias);        // tokens [N, L, C]
+//     auto y = pixforge::layer_norm2d(x, norm1_weight, norm1_bias);          // NAFNet block, x [N, C, H, W]
 #pragma once
 
 #include <algorithm>

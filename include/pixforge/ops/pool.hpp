@@ -36,6 +36,13 @@
 //   adaptive_*_planes, global_*_planes   the reference loops threaded over planes.
 //   channel_*_blocked        64 pixels at a time accumulated over c (contiguous reads), threaded over blocks.
 // Every work unit is a fixed plane or block, reduced in a fixed order: results do not depend on the thread count.
+//
+//     auto d = pixforge::max_pool2d(x, MaxPool2dParams{}.with_ceil_mode());                         // U²-Net
+//     auto s = pixforge::max_pool2d(x, MaxPool2dParams{}.with_kernel(3).with_stride(2).with_padding(1));  // stem
+//     auto a = pixforge::avg_pool2d(x, AvgPool2dParams{}.with_kernel(3).with_stride(1).with_padding(1)
+//                                          .with_count_include_pad(false));
+//     auto g = pixforge::global_avg_pool2d(x);                                                     // [N, C, 1, 1]
+//     auto m = pixforge::channel_max(x);                                                           // [N, 1, H, W]
 #pragma once
 
 #include <algorithm>
@@ -194,8 +201,8 @@ void pool_plane_separable(const float* src, float* dst, const PoolGeometry& g, s
     T* acc = rows.data() + ih * B.out;
     for (int64_t ow = ow_lo; ow < ow_hi; ++ow) acc[ow] = T(row[ow * B.s - B.p]);
     for (int64_t kw = 1; kw < B.k; ++kw) {
-      const float* r = row - B.p + kw * B.d;
-      for (int64_t ow = ow_lo; ow < ow_hi; ++ow) acc[ow] = op.combine(acc[ow], r[ow * B.s]);
+      const int64_t off = kw * B.d - B.p;
+      for (int64_t ow = ow_lo; ow < ow_hi; ++ow) acc[ow] = op.combine(acc[ow], row[ow * B.s + off]);
     }
     auto border = [&](int64_t ow) {  // a window that is clipped by the row ends
       int64_t start, t_lo, t_hi;
