@@ -50,6 +50,8 @@ TEST_CASE("scaled_dot_product_attention_blocked matches the reference") {
       {{3, 65, 12}, {3, 130, 12}, {3, 130, 7}, 0.25f},        // two blocks, the last of one row
       {{2, 3, 129, 8}, {2, 3, 17, 8}, {2, 3, 17, 8}, 1.0f},   // 4-D with heads, three blocks
       {{1, 200, 33}, {1, 200, 33}, {1, 200, 33}, std::nullopt},
+      {{2, 3, 0}, {2, 4, 0}, {2, 4, 2}, 1.0f},  // D = 0: uniform weights, the mean of v
+      {{2, 0, 5}, {2, 4, 5}, {2, 4, 2}, std::nullopt},  // no queries
   };
   uint32_t seed = 1;
   for (const Case& c : cases) {

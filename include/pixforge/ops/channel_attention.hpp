@@ -33,6 +33,13 @@
 //   *_parallel  one pass per (image, channel) plane spread over threads, sums with 8 fixed partial accumulators
 //               (vectorisable, and independent of the thread count); the tiny MLP runs serially.
 //   squeeze_excitation(), cbam_channel_attention(), multi_spectral_attention() dispatch to *_parallel.
+//
+//     auto get = [&](const std::string& k) { return st.get(k); };
+//     auto se = pixforge::SqueezeExcitationWeights::load(get, "unet1.conv2.seblock.");   // Real-CUGAN
+//     y = pixforge::squeeze_excitation(x, se);
+//     pixforge::MultiSpectralAttentionParams fp;  fp.dct_h = fp.dct_w = 128;           // FcaNet on e1
+//     auto fw = pixforge::MultiSpectralAttentionWeights::load(get, fp, "down1.fca.");   // builds the DCT basis once
+//     y = pixforge::multi_spectral_attention(x, fw, fp);
 #pragma once
 
 #include <algorithm>

@@ -25,6 +25,11 @@
 //              bit-identical for any thread count. A row's softmax never leaves its block, so no cross-block
 //              rescaling (flash-attention style) is needed.
 //   scaled_dot_product_attention() dispatches to *_blocked.
+//
+//     pixforge::Tensor<float> o = pixforge::scaled_dot_product_attention(q, k, v);   // scale 1/sqrt(D)
+//     pixforge::ScaledDotProductAttentionParams p;
+//     p.scale = 1.0f;                                                                // SAGAN-style, unscaled
+//     o = pixforge::scaled_dot_product_attention(q, k, v, p);
 #pragma once
 
 #include <algorithm>
@@ -145,7 +150,7 @@ inline void attention_blocked(const std::vector<AttentionProblem>& problems) {
   parallel_for(0, int64_t(problems.size()) * blocks, [&](int64_t u) {
     const AttentionProblem& p = problems[size_t(u / blocks)];
     const int64_t i0 = (u % blocks) * kAttentionRowBlock, i1 = std::min(L, i0 + kAttentionRowBlock);
-    std::vector<float> scores(size_t((i1 - i0) * S));
+    Tensor<float> scores = Tensor<float>::empty({i1 - i0, S});  // checked against limits()
     attention_rows(p, i0, i1, scores.data());
   });
 }
@@ -174,6 +179,12 @@ inline Shape scaled_dot_product_attention_output_shape(const Shape& q, const Sha
 }
 
 namespace detail {
+// Product of the leading (batch, head) dims.
+inline int64_t sdpa_batch(const Tensor<float>& q) {
+  int64_t b = 1;
+  for (int d = 0; d < q.dim() - 2; ++d) b *= q.size(d);
+  return b;
+}
 inline float sdpa_scale(const Tensor<float>& q, const ScaledDotProductAttentionParams& p) {
   return p.scale ? *p.scale : 1.0f / std::sqrt(float(q.size(-1)));
 }
@@ -186,33 +197,32 @@ inline Tensor<float> scaled_dot_product_attention_ref(const Tensor<float>& q, co
   detail::check_sdpa_args(q, k, v);
   const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
-  const int64_t B = L * D != 0 ? q.numel() / (L * D) : 0;
+  const int64_t B = detail::sdpa_batch(q);
   const float scale = detail::sdpa_scale(q, params);
   Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
-  std::vector<float> s(size_t(L * S)), p(size_t(L * S));
+  // [B, L, D] views (4-D inputs fold their head dim into B).
+  const Tensor<float> Q = qc.reshape({B, L, D}), K = kc.reshape({B, S, D}), V = vc.reshape({B, S, Dv});
+  Tensor<float> O = o.reshape({B, L, Dv});
+  Tensor<float> s = Tensor<float>::empty({L, S}), p = Tensor<float>::empty({L, S});
   for (int64_t b = 0; b < B; ++b) {
-    const float* Q = qc.data() + b * L * D;
-    const float* K = kc.data() + b * S * D;
-    const float* V = vc.data() + b * S * Dv;
-    float* O = o.data() + b * L * Dv;
     for (int64_t i = 0; i < L; ++i)
       for (int64_t j = 0; j < S; ++j) {
         float acc = 0.0f;
-        for (int64_t d = 0; d < D; ++d) acc += Q[i * D + d] * K[j * D + d];
-        s[size_t(i * S + j)] = scale * acc;
+        for (int64_t d = 0; d < D; ++d) acc += Q(b, i, d) * K(b, j, d);
+        s(i, j) = scale * acc;
       }
     for (int64_t i = 0; i < L; ++i) {
       float m = -INFINITY;
-      for (int64_t j = 0; j < S; ++j) m = std::max(m, s[size_t(i * S + j)]);
+      for (int64_t j = 0; j < S; ++j) m = std::max(m, s(i, j));
       float sum = 0.0f;
-      for (int64_t j = 0; j < S; ++j) sum += std::exp(s[size_t(i * S + j)] - m);
-      for (int64_t j = 0; j < S; ++j) p[size_t(i * S + j)] = std::exp(s[size_t(i * S + j)] - m) / sum;
+      for (int64_t j = 0; j < S; ++j) sum += std::exp(s(i, j) - m);
+      for (int64_t j = 0; j < S; ++j) p(i, j) = std::exp(s(i, j) - m) / sum;
     }
     for (int64_t i = 0; i < L; ++i)
       for (int64_t e = 0; e < Dv; ++e) {
         float acc = 0.0f;
-        for (int64_t j = 0; j < S; ++j) acc += p[size_t(i * S + j)] * V[j * Dv + e];
-        O[i * Dv + e] = acc;
+        for (int64_t j = 0; j < S; ++j) acc += p(i, j) * V(b, j, e);
+        O(b, i, e) = acc;
       }
   }
   return o;
@@ -225,7 +235,7 @@ inline Tensor<float> scaled_dot_product_attention_blocked(const Tensor<float>& q
   const Tensor<float> qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   const int64_t L = q.size(-2), D = q.size(-1), S = k.size(-2), Dv = v.size(-1);
   Tensor<float> o = Tensor<float>::empty(scaled_dot_product_attention_output_shape(q.shape(), v.shape()));
-  const int64_t B = L * Dv != 0 ? o.numel() / (L * Dv) : 0;
+  const int64_t B = detail::sdpa_batch(q);
   std::vector<detail::AttentionProblem> problems(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) {
     detail::AttentionProblem& p = problems[size_t(b)];

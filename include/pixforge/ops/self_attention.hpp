@@ -41,6 +41,13 @@
 //              time, memory O(64·P) per thread, never the full P×P matrix; work units fixed → thread-count
 //              independent bits.
 //   self_attention() / fastai_self_attention() dispatch to *_blocked.
+//
+//     auto st = pixforge::SafeTensors::open("srgan_sa.safetensors");
+//     auto get = [&](const std::string& k) { return st.get(k); };
+//     auto w = pixforge::SelfAttentionWeights::load(get, "sa1.");
+//     pixforge::Tensor<float> y = pixforge::self_attention(x, w);            // x, y [N, 64, H, W]
+//     auto d = pixforge::FastaiSelfAttentionWeights::load(get, "layers.5.1.sa.");  // DeOldify (key prefix illustrative)
+//     pixforge::Tensor<float> z = pixforge::fastai_self_attention(feat, d);
 #pragma once
 
 #include <algorithm>
@@ -144,7 +151,9 @@ inline Tensor<float> self_attention_blocked_impl(const Tensor<float>& x, const C
   const Tensor<float> wq = qr.weight.contiguous(), wk = kr.weight.contiguous(), wv = v.weight.contiguous();
   const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3), Cq = qr.weight.size(0);
   Tensor<float> y = Tensor<float>::empty(x.shape());
-  std::vector<float> q(size_t(Cq * P)), k(size_t(Cq * P)), val(size_t(C * P)), o(size_t(C * P));
+  // Tensors rather than std::vector so limits().max_tensor_bytes applies to these buffers too.
+  Tensor<float> q = Tensor<float>::empty({Cq, P}), k = Tensor<float>::empty({Cq, P});
+  Tensor<float> val = Tensor<float>::empty({C, P}), o = Tensor<float>::empty({C, P});
   for (int64_t n = 0; n < N; ++n) {
     const float* xn = xc.data() + n * C * P;
     pointwise_conv_gemm(qr, wq.data(), xn, C, P, q.data());  // [C', P]
@@ -158,23 +167,24 @@ inline Tensor<float> self_attention_blocked_impl(const Tensor<float>& x, const C
     attention_blocked({pr});
     float* yn = y.data() + n * C * P;
     parallel_for(0, C, [&](int64_t c) {
-      for (int64_t p = 0; p < P; ++p) yn[c * P + p] = gamma * o[size_t(c * P + p)] + xn[c * P + p];
+      for (int64_t p = 0; p < P; ++p) yn[c * P + p] = gamma * o.data()[c * P + p] + xn[c * P + p];
     });
   }
   return y;
 }
 
 // z[n, o, p] = b[o] + Σ_c W[o, c]·x[n, c, p] — the 1×1 conv of the references, one loop per index.
-inline std::vector<float> pointwise_conv_ref(const Conv1x1Weights& l, const Tensor<float>& xc, int64_t n) {
+inline Tensor<float> pointwise_conv_ref(const Conv1x1Weights& l, const Tensor<float>& xc, int64_t n) {
   const int64_t C = xc.size(1), P = xc.size(2) * xc.size(3), Co = l.weight.size(0);
-  const Tensor<float> w = l.weight.contiguous();
+  const Tensor<float> w = l.weight.contiguous().reshape({Co, C});
   const Tensor<float> b = l.bias.defined() ? l.bias.contiguous() : Tensor<float>();
-  std::vector<float> z(size_t(Co * P));
+  const Tensor<float> x3 = xc.reshape({xc.size(0), C, P});
+  Tensor<float> z = Tensor<float>::empty({Co, P});
   for (int64_t o = 0; o < Co; ++o)
     for (int64_t p = 0; p < P; ++p) {
-      float acc = b.defined() ? b.data()[o] : 0.0f;
-      for (int64_t c = 0; c < C; ++c) acc += w.data()[o * C + c] * xc.data()[(n * C + c) * P + p];
-      z[size_t(o * P + p)] = acc;
+      float acc = b.defined() ? b(o) : 0.0f;
+      for (int64_t c = 0; c < C; ++c) acc += w(o, c) * x3(n, c, p);
+      z(o, p) = acc;
     }
   return z;
 }
@@ -191,30 +201,31 @@ inline Tensor<float> self_attention_ref(const Tensor<float>& x, const SelfAttent
   const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3), Cq = w.query_conv.weight.size(0);
   const float gamma = w.gamma.contiguous().data()[0];
   Tensor<float> y = Tensor<float>::empty(x.shape());
-  std::vector<float> energy(size_t(P * P)), A(size_t(P * P));
+  const Tensor<float> x3 = xc.reshape({N, C, P});  // positions flattened row-major: p = h·W + w
+  Tensor<float> y3 = y.reshape({N, C, P});
+  Tensor<float> energy = Tensor<float>::empty({P, P}), A = Tensor<float>::empty({P, P});
   for (int64_t n = 0; n < N; ++n) {
-    const std::vector<float> q = detail::pointwise_conv_ref(w.query_conv, xc, n);  // [C', P]
-    const std::vector<float> k = detail::pointwise_conv_ref(w.key_conv, xc, n);    // [C', P]
-    const std::vector<float> v = detail::pointwise_conv_ref(w.value_conv, xc, n);  // [C, P]
+    const Tensor<float> q = detail::pointwise_conv_ref(w.query_conv, xc, n);  // [C', P]
+    const Tensor<float> k = detail::pointwise_conv_ref(w.key_conv, xc, n);    // [C', P]
+    const Tensor<float> v = detail::pointwise_conv_ref(w.value_conv, xc, n);  // [C, P]
     for (int64_t i = 0; i < P; ++i)
       for (int64_t j = 0; j < P; ++j) {
         float acc = 0.0f;
-        for (int64_t c = 0; c < Cq; ++c) acc += q[size_t(c * P + i)] * k[size_t(c * P + j)];
-        energy[size_t(i * P + j)] = acc;
+        for (int64_t c = 0; c < Cq; ++c) acc += q(c, i) * k(c, j);
+        energy(i, j) = acc;
       }
     for (int64_t i = 0; i < P; ++i) {  // softmax over j, one row at a time
       float m = -INFINITY;
-      for (int64_t j = 0; j < P; ++j) m = std::max(m, energy[size_t(i * P + j)]);
+      for (int64_t j = 0; j < P; ++j) m = std::max(m, energy(i, j));
       float sum = 0.0f;
-      for (int64_t j = 0; j < P; ++j) sum += std::exp(energy[size_t(i * P + j)] - m);
-      for (int64_t j = 0; j < P; ++j) A[size_t(i * P + j)] = std::exp(energy[size_t(i * P + j)] - m) / sum;
+      for (int64_t j = 0; j < P; ++j) sum += std::exp(energy(i, j) - m);
+      for (int64_t j = 0; j < P; ++j) A(i, j) = std::exp(energy(i, j) - m) / sum;
     }
     for (int64_t c = 0; c < C; ++c)
       for (int64_t i = 0; i < P; ++i) {
         float o = 0.0f;
-        for (int64_t j = 0; j < P; ++j) o += v[size_t(c * P + j)] * A[size_t(i * P + j)];
-        const int64_t at = (n * C + c) * P + i;
-        y.data()[at] = gamma * o + xc.data()[at];
+        for (int64_t j = 0; j < P; ++j) o += v(c, j) * A(i, j);
+        y3(n, c, i) = gamma * o + x3(n, c, i);
       }
   }
   return y;
@@ -243,30 +254,31 @@ inline Tensor<float> fastai_self_attention_ref(const Tensor<float>& x, const Fas
   const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3), Cq = w.query.weight.size(0);
   const float gamma = w.gamma.contiguous().data()[0];
   Tensor<float> y = Tensor<float>::empty(x.shape());
-  std::vector<float> s(size_t(P * P)), beta(size_t(P * P));
+  const Tensor<float> x3 = xc.reshape({N, C, P});
+  Tensor<float> y3 = y.reshape({N, C, P});
+  Tensor<float> s = Tensor<float>::empty({P, P}), beta = Tensor<float>::empty({P, P});
   for (int64_t n = 0; n < N; ++n) {
-    const std::vector<float> f = detail::pointwise_conv_ref(w.query, xc, n);  // [C/8, P]
-    const std::vector<float> g = detail::pointwise_conv_ref(w.key, xc, n);    // [C/8, P]
-    const std::vector<float> h = detail::pointwise_conv_ref(w.value, xc, n);  // [C, P]
+    const Tensor<float> f = detail::pointwise_conv_ref(w.query, xc, n);  // [C/8, P]
+    const Tensor<float> g = detail::pointwise_conv_ref(w.key, xc, n);    // [C/8, P]
+    const Tensor<float> h = detail::pointwise_conv_ref(w.value, xc, n);  // [C, P]
     for (int64_t i = 0; i < P; ++i)  // s = fᵀ·g
       for (int64_t j = 0; j < P; ++j) {
         float acc = 0.0f;
-        for (int64_t c = 0; c < Cq; ++c) acc += f[size_t(c * P + i)] * g[size_t(c * P + j)];
-        s[size_t(i * P + j)] = acc;
+        for (int64_t c = 0; c < Cq; ++c) acc += f(c, i) * g(c, j);
+        s(i, j) = acc;
       }
     for (int64_t j = 0; j < P; ++j) {  // softmax over i (dim=1 of [N, P, P]), one column at a time
       float m = -INFINITY;
-      for (int64_t i = 0; i < P; ++i) m = std::max(m, s[size_t(i * P + j)]);
+      for (int64_t i = 0; i < P; ++i) m = std::max(m, s(i, j));
       float sum = 0.0f;
-      for (int64_t i = 0; i < P; ++i) sum += std::exp(s[size_t(i * P + j)] - m);
-      for (int64_t i = 0; i < P; ++i) beta[size_t(i * P + j)] = std::exp(s[size_t(i * P + j)] - m) / sum;
+      for (int64_t i = 0; i < P; ++i) sum += std::exp(s(i, j) - m);
+      for (int64_t i = 0; i < P; ++i) beta(i, j) = std::exp(s(i, j) - m) / sum;
     }
     for (int64_t c = 0; c < C; ++c)  // o = gamma·(h·β) + x
       for (int64_t j = 0; j < P; ++j) {
         float o = 0.0f;
-        for (int64_t i = 0; i < P; ++i) o += h[size_t(c * P + i)] * beta[size_t(i * P + j)];
-        const int64_t at = (n * C + c) * P + j;
-        y.data()[at] = gamma * o + xc.data()[at];
+        for (int64_t i = 0; i < P; ++i) o += h(c, i) * beta(i, j);
+        y3(n, c, j) = gamma * o + x3(n, c, j);
       }
   }
   return y;

@@ -27,6 +27,11 @@
 //               copy (branch-free inner loop over w; each pixel still sums (ci, ky, kx) in reference order), then
 //               the scaling pass over (image, channel) planes.
 //   cbam_spatial_attention(), cbam() dispatch to the parallel paths.
+//
+//     pixforge::CbamWeights w{pixforge::CbamChannelWeights::load(get, "ChannelGate."),
+//                             {folded_conv_weight, folded_bn_bias}};
+//     pixforge::CbamParams p;                       // [max, mean] (official); p.spatial.pool_order to change
+//     pixforge::Tensor<float> y = pixforge::cbam(x, w, p);
 #pragma once
 
 #include <algorithm>
