@@ -23,9 +23,10 @@
 // DeOldify (adaptive pools), DIP (avg 2×2).
 //
 // Pitfalls: ceil_mode on odd sizes adds a half-empty last window (U²-Net 5×5 → 3×3, not 2×2) and breaks the
-// size bookkeeping of skip connections unless the decoder resizes; TF 'SAME' pooling pads asymmetrically and
-// averages over valid taps only (count_include_pad=False). Avg sums are accumulated in double (more accurate than
-// PyTorch's float sum, so differences are float rounding only).
+// size bookkeeping of skip connections unless the decoder resizes. TF 'SAME' pooling pads asymmetrically (extra
+// pixel after) and averages over valid taps only: only the symmetric cases map onto these params
+// (count_include_pad=false); asymmetric padding is not supported here. Avg sums are accumulated in double (more
+// accurate than PyTorch's float sum, so differences are float rounding only).
 //
 // Implementations (per output: k_h·k_w taps):
 //   *_ref                    the formulas, one loop per index, for reading.
@@ -33,7 +34,7 @@
 //   avg_pool2d_separable     row (k_w taps per output column), then a vertical pass (k_h taps) whose inner loop
 //                            runs along contiguous output columns and vectorises. k_h + k_w instead of k_h·k_w
 //                            operations per output; threaded over (n, c) planes.
-//   adaptive_*_planes, global_*_planes   the reference loops threaded over planes.
+//   adaptive_*_planes        the reference loops threaded over planes; global_*_pool2d use them with 1×1.
 //   channel_*_blocked        64 pixels at a time accumulated over c (contiguous reads), threaded over blocks.
 // Every work unit is a fixed plane or block, reduced in a fixed order: results do not depend on the thread count.
 //
