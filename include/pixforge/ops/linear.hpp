@@ -6,10 +6,10 @@
 //
 // Shapes
 //   linear  x [..., in] (any rank ≥ 1), weight [out, in] (PyTorch layout, *not* transposed), bias [out] or none
-//           → y [..., out]. A Conv1d with kernel 1 ([out, in, 1]) and a Conv2d 1×1 ([out, in, 1, 1]) have the same
-//           numbers; their weights are accepted too (see Conv1x1Weights below), but then x must already be laid out
-//           as [rows, in] — for NCHW feature maps the 1×1 conv is W·X on the [C, H·W] view, which the attention
-//           headers do with gemm directly.
+//           → y [..., out]. A Conv1d with kernel 1 ([out, in, 1]) and a Conv2d 1×1 ([out, in, 1, 1]) hold the same
+//           matrix: pass weight.reshape({out, in}) and features laid out as [rows, in]. For NCHW feature maps the
+//           1×1 conv is W·X on the [C, H·W] view instead (the attention headers do that with gemm directly);
+//           Conv1x1Weights below is the weight + bias pair those headers take in any of the three layouts.
 //   matmul  a [..., M, K], b [..., K, N], both of rank 2…6. The leading ("batch") dims broadcast like NumPy and
 //           torch.matmul: aligned from the right, a size-1 dim stretches, a missing dim counts as 1, so
 //           [2,3,M,K]·[K,N] → [2,3,M,N] and [2,1,M,K]·[5,K,N] → [2,5,M,N]. Not supported: 1-D operands (torch
