@@ -84,8 +84,8 @@ void BM_reduce(benchmark::State& st) {
 }
 BENCHMARK_TEMPLATE(BM_reduce, global_avg_pool2d_ref)
     ->Name("BM_global_avg_pool2d_ref")->Arg(1)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_reduce, global_avg_pool2d)
-    ->Name("BM_global_avg_pool2d_planes")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_reduce, global_avg_pool2d_lanes)
+    ->Name("BM_global_avg_pool2d_lanes")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_reduce, channel_max_ref)
     ->Name("BM_channel_max_ref")->Arg(1)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_reduce, channel_max_blocked)

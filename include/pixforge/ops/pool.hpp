@@ -34,7 +34,8 @@
 //   avg_pool2d_separable     row (k_w taps per output column), then a vertical pass (k_h taps) whose inner loop
 //                            runs along contiguous output columns and vectorises. k_h + k_w instead of k_h·k_w
 //                            operations per output; threaded over (n, c) planes.
-//   adaptive_*_planes        the reference loops threaded over planes; global_*_pool2d use them with 1×1.
+//   adaptive_*_planes        the reference loops threaded over planes (global_max_pool2d: with a 1×1 output).
+//   global_avg_pool2d_lanes  one vectorised 8-lane double sum per plane (see ops/moments.hpp).
 //   channel_*_blocked        64 pixels at a time accumulated over c (contiguous reads), threaded over blocks.
 // Every work unit is a fixed plane or block, reduced in a fixed order: results do not depend on the thread count.
 //
@@ -54,6 +55,7 @@
 
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
+#include "pixforge/ops/moments.hpp"
 
 namespace pixforge {
 
@@ -190,7 +192,8 @@ namespace detail {
 // row ih; vertical pass: out[oh][ow] = reduce of rows[ih][ow] over the valid taps of window oh.
 // Op supplies T (accumulator type), init, combine(acc, v) and finish(acc, oh, ow) -> float.
 template <class T, class Op>
-void pool_plane_separable(const float* src, float* dst, const PoolGeometry& g, std::vector<T>& rows, Op op) {
+void pool_plane_separable(const float* src, float* dst, const PoolGeometry& g, std::vector<T>& rows,
+                          const Op& op) {
   const PoolAxis &A = g.h, &B = g.w;
   rows.resize(size_t(A.in * B.out));
   // Output columns whose window lies fully inside the row: a branch-free strided loop (vectorises).
@@ -281,19 +284,31 @@ inline Tensor<float> avg_pool2d_ref(const Tensor<float>& x_in, const AvgPool2dPa
 }
 
 namespace detail {
+// Divisors are per-axis products, so both factors are tabulated once per call (not per output).
 struct AvgOp {
-  const PoolGeometry* g;
-  const AvgPool2dParams* p;
+  std::vector<int64_t> inside_h, inside_w, padded_h, padded_w;
+  bool count_include_pad;
+  int64_t divisor_override;
+  AvgOp(const PoolGeometry& g, const AvgPool2dParams& p)
+      : count_include_pad(p.count_include_pad), divisor_override(p.divisor_override) {
+    tabulate(g.h, inside_h, padded_h);
+    tabulate(g.w, inside_w, padded_w);
+  }
+  static void tabulate(const PoolAxis& a, std::vector<int64_t>& inside, std::vector<int64_t>& padded) {
+    for (int64_t o = 0; o < a.out; ++o) {
+      int64_t start, t_lo, t_hi;
+      pool_taps(a, o, start, t_lo, t_hi);
+      inside.push_back(t_hi - t_lo);
+      padded.push_back(padded_window(a, o));
+    }
+  }
   static double init() { return 0.0; }
   static double combine(double s, float v) { return s + double(v); }
   float finish(double s, int64_t oh, int64_t ow) const {
-    int64_t start, lo_h, hi_h, lo_w, hi_w;
-    pool_taps(g->h, oh, start, lo_h, hi_h);
-    pool_taps(g->w, ow, start, lo_w, hi_w);
-    const int64_t inside = (hi_h - lo_h) * (hi_w - lo_w);
+    const int64_t inside = inside_h[size_t(oh)] * inside_w[size_t(ow)];
     int64_t divisor = inside;
-    if (p->count_include_pad) divisor = padded_window(g->h, oh) * padded_window(g->w, ow);
-    if (p->divisor_override > 0) divisor = p->divisor_override;
+    if (count_include_pad) divisor = padded_h[size_t(oh)] * padded_w[size_t(ow)];
+    if (divisor_override > 0) divisor = divisor_override;
     return inside == 0 ? 0.0f : float(s / double(divisor));
   }
 };
@@ -304,10 +319,10 @@ inline Tensor<float> avg_pool2d_separable(const Tensor<float>& x_in, const AvgPo
   const Tensor<float> x = x_in.contiguous();
   const int64_t N = x.size(0), C = x.size(1), plane_in = g.h.in * g.w.in, plane_out = g.h.out * g.w.out;
   Tensor<float> y = Tensor<float>::empty({N, C, g.h.out, g.w.out});
+  const detail::AvgOp op(g, p);
   parallel_for(0, N * C, [&](int64_t plane) {
     std::vector<double> rows;
-    detail::pool_plane_separable(x.data() + plane * plane_in, y.data() + plane * plane_out, g, rows,
-                                 detail::AvgOp{&g, &p});
+    detail::pool_plane_separable(x.data() + plane * plane_in, y.data() + plane * plane_out, g, rows, op);
   });
   return y;
 }
@@ -425,7 +440,21 @@ inline Tensor<float> adaptive_max_pool2d(const Tensor<float>& x, int64_t output_
 // [N, C, H, W] -> [N, C, 1, 1]. The reference is the adaptive reference with a 1×1 output.
 inline Tensor<float> global_avg_pool2d_ref(const Tensor<float>& x) { return adaptive_avg_pool2d_ref(x, 1, 1); }
 inline Tensor<float> global_max_pool2d_ref(const Tensor<float>& x) { return adaptive_max_pool2d_ref(x, 1, 1); }
-inline Tensor<float> global_avg_pool2d(const Tensor<float>& x) { return adaptive_avg_pool2d_planes(x, 1, 1); }
+// One plane = one sum with 8 double lanes (detail::lane_sum, as the norm statistics): vectorised, and fixed
+// per plane, so thread-count independent. Differs from the sequential reference only by double rounding.
+inline Tensor<float> global_avg_pool2d_lanes(const Tensor<float>& x_in) {
+  detail::check_adaptive(x_in, 1, 1, "global_avg_pool2d");
+  const Tensor<float> x = x_in.contiguous();
+  const int64_t N = x.size(0), C = x.size(1), S = x.size(2) * x.size(3);
+  Tensor<float> y = Tensor<float>::empty({N, C, 1, 1});
+  parallel_for(0, N * C, [&](int64_t plane) {
+    double acc[detail::kMomentLanes] = {};
+    detail::lane_sum(x.data() + plane * S, S, acc, [](double v) { return v; });
+    y.data()[plane] = float(detail::add_lanes(acc) / double(S));
+  });
+  return y;
+}
+inline Tensor<float> global_avg_pool2d(const Tensor<float>& x) { return global_avg_pool2d_lanes(x); }
 inline Tensor<float> global_max_pool2d(const Tensor<float>& x) { return adaptive_max_pool2d_planes(x, 1, 1); }
 
 // ---- channel_mean / channel_max: reduce over C, keepdim ----------------------------------------------------
