@@ -50,3 +50,24 @@ TEST_CASE("tiny_sr: bad inputs give clear errors") {
   CHECK_THROWS_WITH_AS(TinySR::load(other), doctest::Contains("0 missing, 0 unexpected, 5 wrong shape"), Error);
   std::remove(other.c_str());
 }
+
+TEST_CASE("model registry: load_model builds tiny_sr from the file's metadata alone") {
+  const auto archs = registered_archs();
+  CHECK(std::find(archs.begin(), archs.end(), "tiny_sr") != archs.end());
+  std::unique_ptr<ImageModel> m = load_model(kWeights);
+  CHECK(m->info().arch == "tiny_sr");
+  CHECK(m->info().scale == 2);
+  const Tensor<float> x = test::random_tensor({1, 3, 9, 11}, 4, 0.0f, 1.0f);
+  test::check_equal(m->forward(x), TinySR::load(kWeights)->forward(x), "registry vs direct");
+
+  SafeTensorsWriter w;
+  w.add("x", Tensor<float>::zeros({1}));
+  const std::string path = test::temp_path("noarch.safetensors");
+  w.save(path);
+  CHECK_THROWS_WITH_AS(load_model(path), doctest::Contains("no pixforge.arch in the metadata"), Error);
+  w.set_metadata("pixforge.arch", "no_such_net");
+  w.save(path);
+  CHECK_THROWS_WITH_AS(load_model(path), doctest::Contains("architecture 'no_such_net' is not built into this program"),
+                       Error);
+  std::remove(path.c_str());
+}

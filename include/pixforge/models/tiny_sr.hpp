@@ -16,6 +16,7 @@
 #pragma once
 
 #include "pixforge/core/json.hpp"
+#include "pixforge/models/model.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/nn/state_dict.hpp"
@@ -25,7 +26,7 @@
 
 namespace pixforge {
 
-class TinySR : public Module {
+class TinySR : public ImageModel {
  public:
   struct Config {
     int64_t nf = 32;
@@ -46,6 +47,10 @@ class TinySR : public Module {
       : conv1(Conv2dOptions(3, c.nf, 5).padding(2)),
         conv2(Conv2dOptions(c.nf, c.nf, 3).padding(1)),
         conv3(Conv2dOptions(c.nf, 12, 3).padding(1)) {
+    info_.arch = "tiny_sr";
+    info_.task = "upscale";
+    info_.scale = 2;
+    info_.halo = 2 + 1 + 1 + 2;  // conv radii 2 + 1 + 1, plus bicubic's 2-tap reach
     register_module("conv1", conv1);
     register_module("conv2", conv2);
     register_module("conv3", conv3);
@@ -69,13 +74,20 @@ class TinySR : public Module {
     return net;
   }
 
-  Tensor<float> forward(const Tensor<float>& x) const {
+  const ImageModelInfo& info() const override { return info_; }
+
+  Tensor<float> forward(const Tensor<float>& x) const override {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == 3, ErrorCode::shape_mismatch,
                    "tiny_sr: expected an RGB tensor [N,3,H,W], got ", x.shape().str());
     const Tensor<float> up = interpolate(x, InterpolateParams::by_scale(2, InterpolateMode::bicubic));
     const Tensor<float> h = conv2(conv1(x));
     return add(up, pixel_shuffle(conv3(h), 2));
   }
+
+ private:
+  ImageModelInfo info_;
 };
+
+inline const bool kTinySrRegistered = register_model<TinySR>("tiny_sr", "pixforge's 2x SR demo network (ESPCN-style)");
 
 }  // namespace pixforge

@@ -1,0 +1,103 @@
+// pixforge/models/model.hpp — the interface every image generator implements, and the registry that builds one
+// from a weight file's metadata alone.
+//
+// A converted weight file says what it is in its safetensors `__metadata__`:
+//   pixforge.arch      architecture name as `pixforge archs` lists it ("tiny_sr", "realcugan", "rrdbnet", ...)
+//   pixforge.config    the model's Config as JSON ({"nf": 32, ...}); missing fields take the defaults
+//   pixforge.source    where the weights came from (file name, sha256), pixforge.license, pixforge.converter
+//
+//     std::unique_ptr<ImageModel> m = load_model("weights/tiny-sr-2x.safetensors");   // built + loaded
+//     Tensor<> y = m->forward(x);                                                    // x in m->info().range
+//
+// Each model header registers its architecture once (an inline variable, so including the header is enough):
+//     inline const bool kTinySrRegistered = register_model<TinySR>("tiny_sr", "2x SR demo network (ESPCN-style)");
+// where TinySR has a nested `Config` with `static Config from_json(const Json&)` and a constructor from Config.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pixforge/core/json.hpp"
+#include "pixforge/io/image.hpp"  // Range
+#include "pixforge/io/safetensors.hpp"
+#include "pixforge/nn/module.hpp"
+#include "pixforge/nn/state_dict.hpp"
+#include "pixforge/ops/conv2d.hpp"  // PaddingMode
+
+namespace pixforge {
+
+// What a pipeline needs to know to run a generator on an image.
+struct ImageModelInfo {
+  std::string arch;
+  std::string task = "upscale";  // upscale, denoise, colorize, stylize, segment, remove-bg, enhance, deblur, ...
+  int64_t scale = 1;             // output H, W = input H, W × scale
+  int64_t in_channels = 3, out_channels = 3;
+  Range range = Range::unit;  // value range of its image tensors (io/image.hpp converts)
+  // Pre-padding of the reference app before the network sees the image (waifu2x: replicate 18 px, Real-CUGAN:
+  // reflect 18 px, ...); the output is cropped back by pre_pad × scale.
+  PaddingMode border_mode = PaddingMode::zeros;
+  int64_t pre_pad = 0;
+  // Receptive-field radius in input pixels: a tile computed with this much real context on each side is exact.
+  int64_t halo = 0;
+  // The (pre-padded) input height/width must be a multiple of this; the pipeline pads up to it.
+  int64_t size_multiple = 1;
+};
+
+class ImageModel : public Module {
+ public:
+  virtual const ImageModelInfo& info() const = 0;
+  virtual Tensor<float> forward(const Tensor<float>& x) const = 0;
+};
+
+struct ModelEntry {
+  std::string arch, description;
+  std::function<std::unique_ptr<ImageModel>(const Json& config)> create;
+};
+
+inline std::map<std::string, ModelEntry>& model_registry() {
+  static std::map<std::string, ModelEntry> r;
+  return r;
+}
+
+// Registers Model (an ImageModel with a nested Config) under `arch`. Returns true so it can initialise a variable.
+template <class Model>
+bool register_model(const std::string& arch, const std::string& description) {
+  model_registry()[arch] = ModelEntry{arch, description, [](const Json& config) -> std::unique_ptr<ImageModel> {
+                                        return std::make_unique<Model>(Model::Config::from_json(config));
+                                      }};
+  return true;
+}
+
+inline std::vector<std::string> registered_archs() {
+  std::vector<std::string> names;
+  for (const auto& kv : model_registry()) names.push_back(kv.first);
+  return names;
+}
+
+// Builds the network a safetensors file describes (pixforge.arch + pixforge.config) and loads its weights.
+inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
+  PIXFORGE_CHECK(file.has_metadata("pixforge.arch"), ErrorCode::format_error, "load_model '", file.path(),
+                 "': no pixforge.arch in the metadata — convert the weights with a tools/ converter first");
+  const std::string arch = file.metadata_value("pixforge.arch");
+  auto it = model_registry().find(arch);
+  if (it == model_registry().end()) {
+    std::string known;
+    for (const auto& name : registered_archs()) known += (known.empty() ? "" : ", ") + name;
+    fail(ErrorCode::unsupported, msg("load_model '", file.path(), "': architecture '", arch,
+                                     "' is not built into this program (known: ", known, ")"));
+  }
+  const Json config = file.has_metadata("pixforge.config")
+                          ? Json::parse(file.metadata_value("pixforge.config"), file.path() + " pixforge.config")
+                          : Json::object();
+  std::unique_ptr<ImageModel> model = it->second.create(config);
+  LoadOptions opt;
+  opt.what = arch;
+  load_state_dict(*model, file, opt);
+  return model;
+}
+inline std::unique_ptr<ImageModel> load_model(const std::string& path) { return load_model(SafeTensors::open(path)); }
+
+}  // namespace pixforge
