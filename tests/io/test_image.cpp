@@ -227,6 +227,28 @@ TEST_CASE("load_image: missing, empty, garbage, truncated and corrupt files rais
   error_of([] { load_image(data("")); }, ErrorCode::io_error);
 }
 
+TEST_CASE("load_image: a JPEG Huffman table with more than 256 codes is rejected before stb parses it") {
+  // stb_image 2.27 writes past its tables on such a file (see jpeg_max_huffman_codes in image.hpp).
+  std::ifstream f(data("gradient.jpg"), std::ios::binary);
+  const std::vector<uint8_t> good((std::istreambuf_iterator<char>(f)), {});
+  size_t dht = 0;
+  for (size_t i = 2; i + 1 < good.size() && !dht; ++i)
+    if (good[i] == 0xFF && good[i + 1] == 0xC4) dht = i;
+  REQUIRE(dht > 0);
+  std::vector<uint8_t> bad = good;
+  for (size_t k = 0; k < 16; ++k) bad[dht + 5 + k] = 0xFF;  // 16 counts of 255 = 4080 codes
+  std::string e = error_of([&] { load_image_from_memory(bad, "dht.jpg"); }, ErrorCode::format_error);
+  CHECK(contains(e, "Huffman table declares 4080 codes"));
+  // stb also accepts FF fill bytes before the SOI marker, so must we when looking for tables.
+  bad.insert(bad.begin(), {0xFF, 0xFF});
+  e = error_of([&] { load_image_from_memory(bad, "dht_fill.jpg"); }, ErrorCode::format_error);
+  CHECK(contains(e, "Huffman table declares 4080 codes"));
+  // The unmodified file with the same prefix still loads.
+  std::vector<uint8_t> filled = good;
+  filled.insert(filled.begin(), {0xFF, 0xFF});
+  CHECK(load_image_from_memory(filled, "fill.jpg").width == 32);
+}
+
 TEST_CASE("load_image: a JPEG cut anywhere fails, never crashes") {
   std::ifstream f(data("gradient.jpg"), std::ios::binary);
   const std::vector<uint8_t> jpg((std::istreambuf_iterator<char>(f)), {});
@@ -240,6 +262,41 @@ TEST_CASE("load_image: a JPEG cut anywhere fails, never crashes") {
     }
   }
   CHECK(failures == int((jpg.size() + 6) / 7));
+}
+
+TEST_CASE("load_image: randomly corrupted files load or fail cleanly") {
+  // Flip a few bytes or cut the file, 400 times per format: each attempt either decodes to a consistent Image or
+  // raises format_error / limit_exceeded. (Run under -fsanitize=address,undefined to see memory errors.) The pixel
+  // limit is lowered so that a mutated header cannot make a legitimate 1 GiB allocation slow the test down.
+  LimitsGuard guard;
+  limits().max_image_pixels = 1 << 16;
+  std::mt19937 rng(42);
+  for (const char* name : {"rgb.png", "gray_alpha.png", "palette.png", "gradient.jpg", "rgb.bmp", "rgba.tga"}) {
+    std::ifstream f(data(name), std::ios::binary);
+    const std::vector<uint8_t> good((std::istreambuf_iterator<char>(f)), {});
+    REQUIRE(!good.empty());
+    int loaded = 0, failed = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+      std::vector<uint8_t> bytes = good;
+      if (trial % 4 == 3) {
+        bytes.resize(rng() % bytes.size());
+      } else {
+        for (int k = 0; k <= trial % 4; ++k) bytes[rng() % bytes.size()] = uint8_t(rng());
+      }
+      try {
+        const Image img = load_image_from_memory(bytes, name);
+        check_image(img, name);
+        ++loaded;
+      } catch (const Error& e) {
+        const bool expected = e.code() == ErrorCode::format_error || e.code() == ErrorCode::limit_exceeded;
+        CHECK_MESSAGE(expected, e.what());
+        ++failed;
+      }
+    }
+    INFO(name, ": ", loaded, " mutants decoded, ", failed, " rejected");
+    CHECK(loaded + failed == 400);
+    CHECK(failed > 0);  // the mutations do reach the decoders' error paths
+  }
 }
 
 TEST_CASE("load_image: huge declared dimensions fail with limit_exceeded before decoding") {

@@ -391,10 +391,19 @@ struct StbiFree {
   void operator()(stbi_uc* p) const { stbi_image_free(p); }
 };
 
+// stb_image accepts a JPEG that starts with FF, any number of FF fill bytes, then D8 (SOI). Returns the offset just
+// past the SOI, or 0 if the data does not start that way.
+inline size_t jpeg_soi_end(const uint8_t* d, size_t n) {
+  if (n < 2 || d[0] != 0xFF) return 0;
+  size_t i = 1;
+  while (i < n && d[i] == 0xFF) ++i;
+  return i < n && d[i] == 0xD8 ? i + 1 : 0;
+}
+
 // A name for messages, from the magic bytes (stb tries PNG, BMP, JPEG, TGA; TGA has no magic).
 inline const char* sniff_image_format(const uint8_t* d, size_t n) {
   if (n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) return "PNG";
-  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return "JPEG";
+  if (jpeg_soi_end(d, n) != 0) return "JPEG";
   if (n >= 2 && d[0] == 'B' && d[1] == 'M') return "BMP";
   return "image";
 }
@@ -430,7 +439,7 @@ inline bool peek_dimensions(const uint8_t* d, size_t n, int64_t& w, int64_t& h) 
     return true;
   }
   if (format == "JPEG") {  // walk the marker segments up to the frame header (SOF0..SOF15 minus DHT, JPG, DAC)
-    size_t i = 2;
+    size_t i = jpeg_soi_end(d, n);
     while (i + 4 <= n && d[i] == 0xFF) {
       const uint8_t m = d[i + 1];
       if (m == 0xFF) {  // fill byte
@@ -448,6 +457,50 @@ inline bool peek_dimensions(const uint8_t* d, size_t n, int64_t& w, int64_t& h) 
     }
   }
   return false;
+}
+
+// The largest number of codes any DHT (define Huffman table) table declares, over the whole file (progressive
+// JPEGs define tables between scans). stb_image 2.27 — the version Debian bookworm ships — does not check this
+// count against 256 and writes past its 256-entry arrays on such a file, already inside stbi_info (found by the
+// mutation test in tests/io/test_image.cpp under UBSan; later stb versions reject it). So we find every table stb
+// would read and reject the file before stb sees it. The walk follows stb's own: outside scans it skips stray
+// non-marker bytes one at a time and FF fill bytes, segments are skipped by their length, DHT tables are read the
+// way stb reads them (possibly past the segment end), and a scan's entropy-coded data ends at the first FF xx with
+// xx neither 00 (stuffing) nor a restart marker. Where stb would stop with an error, we keep walking: we look at a
+// superset of what stb looks at.
+inline int jpeg_max_huffman_codes(const uint8_t* d, size_t n) {
+  auto byte = [&](size_t i) { return i < n ? int(d[i]) : 0; };  // stb reads zeros past the end
+  int worst = 0;
+  size_t i = jpeg_soi_end(d, n);
+  if (i == 0) return 0;
+  while (i + 1 < n) {
+    if (d[i] != 0xFF) {  // not at a marker
+      ++i;
+      continue;
+    }
+    while (i < n && d[i] == 0xFF) ++i;  // FF fill bytes
+    if (i >= n) break;
+    const int m = d[i++];
+    if (m == 0xD9) break;                                 // EOI
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) continue;  // no length field
+    const size_t len = size_t(byte(i)) << 8 | size_t(byte(i + 1));
+    if (m == 0xC4) {
+      int64_t left = int64_t(len) - 2;
+      size_t t = i + 2;
+      while (left > 0) {  // stb: while (L > 0) { class/id byte; 16 counts; sum(counts) values }
+        int codes = 0;
+        for (size_t k = 1; k <= 16; ++k) codes += byte(t + k);
+        worst = std::max(worst, codes);
+        t += 17 + size_t(codes);
+        left -= 17 + codes;
+        if (t >= n) break;
+      }
+    }
+    i += len;
+    if (m == 0xDA)  // entropy-coded data
+      while (i + 1 < n && !(d[i] == 0xFF && d[i + 1] != 0x00 && !(d[i + 1] >= 0xD0 && d[i + 1] <= 0xD7))) ++i;
+  }
+  return worst;
 }
 
 inline std::string lowercase_extension(const std::string& path) {
@@ -476,15 +529,25 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   const char* format = detail::sniff_image_format(data, size);
   const int len = int(size);
 
-  // 1. Header only: dimensions are checked before any pixel memory is allocated.
+  // 1. JPEG checks that must run before stb parses anything (see jpeg_max_huffman_codes).
+  if (std::strcmp(format, "JPEG") == 0) {
+    const int codes = detail::jpeg_max_huffman_codes(data, size);
+    PIXFORGE_CHECK(codes <= 256, ErrorCode::format_error, "load_image '", name,
+                   "': corrupt JPEG (a Huffman table declares ", codes, " codes, at most 256 are possible)");
+    PIXFORGE_CHECK(detail::jpeg_has_eoi(data, size), ErrorCode::format_error, "load_image '", name,
+                   "': truncated JPEG (no end-of-image marker after the last scan)");
+  }
+
+  // 2. Header only: dimensions are checked before any pixel memory is allocated.
   int w = 0, h = 0, stored = 0;
   if (!stbi_info_from_memory(data, len, &w, &h, &stored)) {
     const char* reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown";
     // stb probes every format in turn, and the last probe's reason ("unknown image type") overwrites the PNG or
     // JPEG probe's "too large". Read the declared size ourselves to tell a hostile size from a corrupt header.
     int64_t dw = 0, dh = 0;
-    if (detail::peek_dimensions(data, size, dw, dh)) {
-      PIXFORGE_CHECK(dw * dh <= limits().max_image_pixels, ErrorCode::limit_exceeded, "load_image '", name, "': ",
+    if (detail::peek_dimensions(data, size, dw, dh) && dw > 0 && dh > 0) {
+      // dh <= max / dw is dw * dh <= max without the overflow (both can be up to 2^32 - 1).
+      PIXFORGE_CHECK(dh <= limits().max_image_pixels / dw, ErrorCode::limit_exceeded, "load_image '", name, "': ",
                      format, " of ", dw, "x", dh, " pixels exceeds limits().max_image_pixels = ",
                      limits().max_image_pixels);
       PIXFORGE_CHECK(dw <= (1 << 24) && dh <= (1 << 24) && dw * dh <= (int64_t(1) << 28), ErrorCode::limit_exceeded,
@@ -501,10 +564,8 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   PIXFORGE_CHECK(int64_t(w) * h <= limits().max_image_pixels, ErrorCode::limit_exceeded, "load_image '", name,
                  "': ", format, " of ", w, "x", h, " pixels exceeds limits().max_image_pixels = ",
                  limits().max_image_pixels);
-  PIXFORGE_CHECK(std::strcmp(format, "JPEG") != 0 || detail::jpeg_has_eoi(data, size), ErrorCode::format_error,
-                 "load_image '", name, "': truncated JPEG (no end-of-image marker after the last scan)");
 
-  // 2. Decode as stored; channel conversion is ours (see the header comment).
+  // 3. Decode as stored; channel conversion is ours (see the header comment).
   int channels = 0;
   std::unique_ptr<stbi_uc, detail::StbiFree> pixels(stbi_load_from_memory(data, len, &w, &h, &channels, 0));
   if (!pixels) {
