@@ -44,6 +44,10 @@ Tensor<float> call_col2im(const Tensor<float>& x, const Tensor<float>& w, const 
                           const ConvTranspose2dParams& p) {
   return conv_transpose2d_col2im(x, w, b, p);
 }
+Tensor<float> call_gather(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                          const ConvTranspose2dParams& p) {
+  return conv_transpose2d_gather(x, w, b, p);
+}
 Tensor<float> call_ref(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                        const ConvTranspose2dParams& p) {
   return conv_transpose2d_ref(x, w, b, p);
@@ -58,6 +62,7 @@ const CtShape small_k4 = {1, 16, 16, 16, 16, 4, 2, 1};          // for ref vs fa
 }  // namespace
 
 static void BM_conv_transpose2d_col2im(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
+static void BM_conv_transpose2d_gather(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 static void BM_conv_transpose2d_ref(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 
 #define PIXFORGE_CT_BENCH(fn_name, impl, shape)                                                             \
@@ -65,8 +70,13 @@ static void BM_conv_transpose2d_ref(benchmark::State& st, CtFn fn, CtShape s) { 
       ->UseRealTime()
 
 PIXFORGE_CT_BENCH(call_col2im, col2im, pix2pix_dec);
+PIXFORGE_CT_BENCH(call_gather, gather, pix2pix_dec);
 PIXFORGE_CT_BENCH(call_col2im, col2im, waifu2x_upconv7);
+PIXFORGE_CT_BENCH(call_gather, gather, waifu2x_upconv7);
 PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k2);
+PIXFORGE_CT_BENCH(call_gather, gather, realcugan_k2);
 PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k4);
+PIXFORGE_CT_BENCH(call_gather, gather, realcugan_k4);
 PIXFORGE_CT_BENCH(call_ref, ref, small_k4);
 PIXFORGE_CT_BENCH(call_col2im, col2im, small_k4);
+PIXFORGE_CT_BENCH(call_gather, gather, small_k4);

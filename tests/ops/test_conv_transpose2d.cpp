@@ -1,4 +1,4 @@
-// Tests for ops/conv_transpose2d.hpp: col2im vs the scatter reference, PyTorch goldens (incl. TF 'SAME' crops
+// Tests for ops/conv_transpose2d.hpp: col2im and gather vs the scatter reference, PyTorch goldens (incl. TF 'SAME' crops
 // checked against TensorFlow's definition), argument errors, thread determinism.
 #include "pixforge/ops/conv_transpose2d.hpp"
 
@@ -109,7 +109,7 @@ TEST_CASE("conv_transpose2d: output size and TF 'SAME' helper") {
     }
 }
 
-TEST_CASE("conv_transpose2d: col2im matches the scatter reference on awkward shapes") {
+TEST_CASE("conv_transpose2d: col2im and gather match the scatter reference on awkward shapes") {
   uint32_t seed = 300;
   for (const CtCase& c : awkward_cases()) {
     const Tensor<float> x = random_tensor({c.n, c.cin, c.h, c.w}, ++seed);
@@ -117,6 +117,7 @@ TEST_CASE("conv_transpose2d: col2im matches the scatter reference on awkward sha
     const Tensor<float> b = c.bias ? random_tensor({c.cout}, ++seed) : Tensor<float>();
     const Tensor<float> ref = conv_transpose2d_ref(x, w, b, c.p);
     check_close(conv_transpose2d_col2im(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [col2im]");
+    check_close(conv_transpose2d_gather(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [gather]");
     check_close(conv_transpose2d(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [dispatch]");
   }
 }
@@ -139,6 +140,8 @@ TEST_CASE("conv_transpose2d: PyTorch goldens") {
     const std::string label = c.name + " " + c.params.dump();
     check_close(conv_transpose2d(x, w, b, p), y, 1e-4, 1e-5, label + " [conv_transpose2d]");
     check_close(conv_transpose2d_ref(x, w, b, p), y, 1e-4, 1e-5, label + " [conv_transpose2d_ref]");
+    check_close(conv_transpose2d_col2im(x, w, b, p), y, 1e-4, 1e-5, label + " [conv_transpose2d_col2im]");
+    check_close(conv_transpose2d_gather(x, w, b, p), y, 1e-4, 1e-5, label + " [conv_transpose2d_gather]");
   }
 }
 
@@ -147,7 +150,7 @@ TEST_CASE("conv_transpose2d: bad arguments name the op and the shapes") {
   const Tensor<float> w_conv_layout = random_tensor({32, 64, 4, 4}, 2);  // [Cout, Cin, ...]: the classic mix-up
   CHECK_THROWS_AS(conv_transpose2d(x, w_conv_layout), Error);
   const std::string m = error_of([&] { conv_transpose2d(x, w_conv_layout); });
-  CHECK_MESSAGE(m.find("conv_transpose2d_col2im: input has 64 channels, weight expects 32") != std::string::npos, m);
+  CHECK_MESSAGE(m.find("conv_transpose2d: input has 64 channels, weight expects 32") != std::string::npos, m);
   CHECK_MESSAGE(m.find("x=[1,64,8,8], weight=[32,64,4,4]") != std::string::npos, m);
   CHECK_MESSAGE(m.find("[Cin, Cout/groups, kH, kW]") != std::string::npos, m);
 
@@ -179,11 +182,14 @@ TEST_CASE("conv_transpose2d: identical bits for 1 and 2 threads") {
   const Tensor<float> bg = random_tensor({20}, 35);
   const auto p = ConvTranspose2dParams{}.with_stride(2).with_padding(1).with_act(Act::relu());
   const auto pg = ConvTranspose2dParams{}.with_stride(2).with_padding(1).with_output_padding(1).with_groups(2);
-  set_num_threads(1);
-  const Tensor<float> y1 = conv_transpose2d(x, w, b, p), yg1 = conv_transpose2d(x, wg, bg, pg);
-  set_num_threads(2);
-  const Tensor<float> y2 = conv_transpose2d(x, w, b, p), yg2 = conv_transpose2d(x, wg, bg, pg);
-  set_num_threads(0);
-  test::check_equal(y2, y1, "k4 s2 p1: 2 threads vs 1");
-  test::check_equal(yg2, yg1, "groups 2 k3 s2 op1: 2 threads vs 1");
+  for (auto fn : {conv_transpose2d_col2im, conv_transpose2d_gather}) {
+    const std::string name = fn == conv_transpose2d_col2im ? "col2im" : "gather";
+    set_num_threads(1);
+    const Tensor<float> y1 = fn(x, w, b, p), yg1 = fn(x, wg, bg, pg);
+    set_num_threads(2);
+    const Tensor<float> y2 = fn(x, w, b, p), yg2 = fn(x, wg, bg, pg);
+    set_num_threads(0);
+    test::check_equal(y2, y1, name + " k4 s2 p1: 2 threads vs 1");
+    test::check_equal(yg2, yg1, name + " groups 2 k3 s2 op1: 2 threads vs 1");
+  }
 }

@@ -243,7 +243,8 @@ struct AxisMap {
 };
 
 // One growable buffer per thread and per purpose (Slot), reused across calls: no allocation in the hot loop,
-// memory bounded by the largest block ever requested on that thread.
+// memory bounded by the largest block ever requested on that thread. Slots in use: 0 im2col columns, 1 depthwise
+// row, 2 conv_transpose2d columns, 3 gated_conv2d pre-gate block, 4 conv_transpose2d_gather GEMM output.
 template <int Slot>
 inline float* thread_scratch(int64_t floats) {
   thread_local std::vector<float> buf;
