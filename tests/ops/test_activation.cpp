@@ -2,6 +2,8 @@
 #include "pixforge/ops/activation.hpp"
 
 #include <cmath>
+
+#include "pixforge/ops/conv2d.hpp"
 #include <string>
 
 #include "test_util.hpp"
@@ -46,6 +48,24 @@ TEST_CASE("activation: chunked path gives the same bits as the scalar formula (f
       for (int64_t i = 0; i < x.numel(); i += 97)  // spot-check against apply_act itself
         REQUIRE((ref.data()[i] == apply_act(x.data()[i], a.act) || std::isnan(ref.data()[i])));
     }
+}
+
+TEST_CASE("activation: conv2d's fused epilogue gives the same bits as conv2d then activation") {
+  // The claim of core/activation_spec.hpp: one scalar formula for fused and standalone activations.
+  const Tensor<float> x = random_tensor({2, 5, 9, 7}, 11, -4.0f, 4.0f);
+  const Tensor<float> w3 = random_tensor({6, 5, 3, 3}, 12), w1 = random_tensor({6, 5, 1, 1}, 13);
+  const Tensor<float> wd = random_tensor({5, 1, 3, 3}, 14), b6 = random_tensor({6}, 15), b5 = random_tensor({5}, 16);
+  for (const NamedAct& a : kActs) {
+    Conv2dParams plain = Conv2dParams{}.with_padding(1), dw = Conv2dParams{}.with_padding(1);
+    dw.groups = 5;
+    const std::string name = a.name;
+    check_equal(conv2d(x, w3, b6, Conv2dParams(plain).with_act(a.act)), activation(conv2d(x, w3, b6, plain), a.act),
+                name + " conv 3x3");
+    check_equal(conv2d(x, w1, b6, Conv2dParams{}.with_act(a.act)), activation(conv2d(x, w1, b6), a.act),
+                name + " conv 1x1");
+    check_equal(conv2d(x, wd, b5, Conv2dParams(dw).with_act(a.act)), activation(conv2d(x, wd, b5, dw), a.act),
+                name + " depthwise 3x3");
+  }
 }
 
 TEST_CASE("activation: named wrappers and in-place variants") {
