@@ -30,7 +30,8 @@ void check_pattern(const Image& img, int channels, const std::string& label) {
   REQUIRE(img.channels == channels);
   for (int y = 0; y < 5; ++y)
     for (int x = 0; x < 7; ++x)
-      for (int c = 0; c < channels; ++c) REQUIRE_MESSAGE(img.at(x, y, c) == pattern(x, y, c), "at x=", x, " y=", y, " c=", c);
+      for (int c = 0; c < channels; ++c)
+        REQUIRE_MESSAGE(img.at(x, y, c) == pattern(x, y, c), "at x=", x, " y=", y, " c=", c);
 }
 
 Image random_image(int w, int h, int c, uint32_t seed) {

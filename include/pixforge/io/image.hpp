@@ -15,9 +15,14 @@
 //   * The file is read whole, the header is parsed with stbi_info, and the dimensions are checked against
 //     limits().max_image_pixels (core/tensor.hpp) BEFORE anything is decoded, so a hostile 100000×100000 header
 //     fails with limit_exceeded instead of allocating gigabytes. stb_image's own caps (2^24 pixels per side,
-//     2^30 bytes decoded) also report limit_exceeded.
+//     2^30 bytes decoded) also report limit_exceeded. A small file can still legitimately decode to the full limit
+//     (4 bytes × 2^28 pixels = 1 GiB by default): lower limits().max_image_pixels for untrusted input.
 //   * Truncated or corrupt data fails with format_error carrying stbi_failure_reason(). stb_image pads a truncated
 //     JPEG entropy stream with zeros and "succeeds" with a grey bottom, so a JPEG must also end in its EOI marker.
+//   * Hostile input: Debian's stb_image (2.27, a 2022 snapshot) predates the security fixes of stb 2.28. We compile
+//     only four decoders, reject JPEG Huffman tables with more than 256 codes before stb parses the file (2.27
+//     writes past its tables on those), and a mutation test runs every decoder under ASan/UBSan. For untrusted
+//     uploads prefer a current stb through PIXFORGE_NO_STB.
 //   * 16-bit PNGs are reduced to 8 bits by keeping the high byte (stb_image's rule: v16 >> 8, a truncation).
 //   * Ignored: EXIF orientation, ICC profiles, PNG gAMA. Pixels come out as stored (so do they in PIL and cv2).
 //   * desired_channels (0 = as stored, else 1..4) is applied by convert_channels() below, NOT by stb_image, so that
@@ -40,7 +45,8 @@
 //              mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), indexed by colour (R, G, B) whatever the
 //              channel order; needs exactly 3 channels.
 //   Every formula is evaluated in float32 in the order written, as torchvision/numpy do, so inputs match PyTorch
-//   preprocessing bit for bit.
+//   preprocessing bit for bit (in ISO C++ mode; -ffp-contract=fast / -ffast-math may fuse v * std + mean into an FMA
+//   and move a truncated value by 1 LSB).
 //   Quantisation of x (the value on the 0..255 scale):
 //     Rounding::round     clamp to [0,255], round to nearest, ties to even. This is Real-ESRGAN's
 //                         `(clamp(v,0,1) * 255).round()` and Real-CUGAN's `(v * 255).round().clamp(0, 255)` exactly
@@ -91,13 +97,15 @@ struct Image {
   static Image blank(int width, int height, int channels, uint8_t value = 0) {
     PIXFORGE_CHECK(width > 0 && height > 0 && channels >= 1 && channels <= 4, ErrorCode::invalid_argument,
                    "Image::blank: invalid size ", width, "x", height, "x", channels);
-    return Image{width, height, channels, std::vector<uint8_t>(size_t(width) * size_t(height) * size_t(channels), value)};
+    const size_t bytes = size_t(width) * size_t(height) * size_t(channels);
+    return Image{width, height, channels, std::vector<uint8_t>(bytes, value)};
   }
   bool empty() const { return pixels.empty(); }
-  uint8_t& at(int x, int y, int c) { return pixels[(size_t(y) * size_t(width) + size_t(x)) * size_t(channels) + size_t(c)]; }
-  uint8_t at(int x, int y, int c) const {
-    return pixels[(size_t(y) * size_t(width) + size_t(x)) * size_t(channels) + size_t(c)];
+  size_t index(int x, int y, int c) const {
+    return (size_t(y) * size_t(width) + size_t(x)) * size_t(channels) + size_t(c);
   }
+  uint8_t& at(int x, int y, int c) { return pixels[index(x, y, c)]; }
+  uint8_t at(int x, int y, int c) const { return pixels[index(x, y, c)]; }
 };
 
 enum class Range : uint8_t { unit, symmetric, byte, imagenet };
@@ -195,10 +203,10 @@ inline AlphaSplit split_alpha(const Image& img) {
   if (img.channels == 1 || img.channels == 3) return AlphaSplit{img, Image{}};
   const int cc = img.channels - 1;
   AlphaSplit out{Image::blank(img.width, img.height, cc), Image::blank(img.width, img.height, 1)};
-  const size_t n = size_t(img.width) * size_t(img.height);
+  const size_t n = size_t(img.width) * size_t(img.height), cin = size_t(img.channels), cout = size_t(cc);
   for (size_t i = 0; i < n; ++i) {
-    for (int c = 0; c < cc; ++c) out.color.pixels[i * size_t(cc) + size_t(c)] = img.pixels[i * size_t(cc + 1) + size_t(c)];
-    out.alpha.pixels[i] = img.pixels[i * size_t(cc + 1) + size_t(cc)];
+    for (size_t c = 0; c < cout; ++c) out.color.pixels[i * cout + c] = img.pixels[i * cin + c];
+    out.alpha.pixels[i] = img.pixels[i * cin + cout];
   }
   return out;
 }
@@ -218,10 +226,10 @@ inline Image merge_alpha(const Image& color, const Image& alpha) {
                  alpha.height);
   const int cc = color.channels;
   Image out = Image::blank(color.width, color.height, cc + 1);
-  const size_t n = size_t(color.width) * size_t(color.height);
+  const size_t n = size_t(color.width) * size_t(color.height), cin = size_t(cc), cout = size_t(cc + 1);
   for (size_t i = 0; i < n; ++i) {
-    for (int c = 0; c < cc; ++c) out.pixels[i * size_t(cc + 1) + size_t(c)] = color.pixels[i * size_t(cc) + size_t(c)];
-    out.pixels[i * size_t(cc + 1) + size_t(cc)] = alpha.pixels[i];
+    for (size_t c = 0; c < cin; ++c) out.pixels[i * cout + c] = color.pixels[i * cin + c];
+    out.pixels[i * cout + cin] = alpha.pixels[i];
   }
   return out;
 }
@@ -364,7 +372,7 @@ inline Image tensor_to_image(const Tensor<float>& tensor, Range range = Range::u
 #include "stb_image_write.h"
 #else
 #if defined(STBI_INCLUDE_STB_IMAGE_H) || defined(INCLUDE_STB_IMAGE_WRITE_H)
-#error "pixforge/io/image.hpp: with PIXFORGE_IMPLEMENTATION, include this header before stb_image.h / stb_image_write.h (or define PIXFORGE_NO_STB to use your own stb)"
+#error "pixforge/io/image.hpp: with PIXFORGE_IMPLEMENTATION, include it before stb headers (or use PIXFORGE_NO_STB)"
 #endif
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -425,8 +433,10 @@ inline bool jpeg_has_eoi(const uint8_t* d, size_t n) {
 inline bool peek_dimensions(const uint8_t* d, size_t n, int64_t& w, int64_t& h) {
   auto be16 = [&](size_t i) { return int64_t(d[i]) << 8 | d[i + 1]; };
   auto be32 = [&](size_t i) { return be16(i) << 16 | be16(i + 2); };
-  auto le32 = [&](size_t i) { return int64_t(int32_t(uint32_t(d[i]) | uint32_t(d[i + 1]) << 8 | uint32_t(d[i + 2]) << 16 |
-                                                     uint32_t(d[i + 3]) << 24)); };
+  auto le32 = [&](size_t i) {
+    const uint32_t u = uint32_t(d[i]) | uint32_t(d[i + 1]) << 8 | uint32_t(d[i + 2]) << 16 | uint32_t(d[i + 3]) << 24;
+    return int64_t(int32_t(u));
+  };
   const std::string format = sniff_image_format(d, n);
   if (format == "PNG" && n >= 24 && std::memcmp(d + 12, "IHDR", 4) == 0) {  // signature, length, "IHDR", w, h
     w = be32(16);
@@ -570,7 +580,8 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   std::unique_ptr<stbi_uc, detail::StbiFree> pixels(stbi_load_from_memory(data, len, &w, &h, &channels, 0));
   if (!pixels) {
     const char* reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown";
-    fail(ErrorCode::format_error, msg("load_image '", name, "': truncated or corrupt ", format, " (stb: ", reason, ")"));
+    fail(ErrorCode::format_error,
+         msg("load_image '", name, "': truncated or corrupt ", format, " (stb: ", reason, ")"));
   }
   PIXFORGE_CHECK(channels >= 1 && channels <= 4, ErrorCode::format_error, "load_image '", name, "': ", format,
                  " decoded to ", channels, " channels");
@@ -611,8 +622,8 @@ std::vector<uint8_t> encode_image(const std::string& path, const Image& image, i
   else if (jpeg) ok = stbi_write_jpg_to_func(detail::append_bytes, &out, w, h, c, px, jpeg_quality);
   else if (ext == ".bmp") ok = stbi_write_bmp_to_func(detail::append_bytes, &out, w, h, c, px);
   else ok = stbi_write_tga_to_func(detail::append_bytes, &out, w, h, c, px);
-  PIXFORGE_CHECK(ok != 0 && !out.empty(), ErrorCode::io_error, "save_image '", path, "': stb_image_write failed to encode a ",
-                 w, "x", h, "x", c, " image");
+  PIXFORGE_CHECK(ok != 0 && !out.empty(), ErrorCode::io_error, "save_image '", path,
+                 "': stb_image_write failed to encode a ", w, "x", h, "x", c, " image");
   return out;
 }
 
