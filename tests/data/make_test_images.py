@@ -10,7 +10,7 @@ Lossy and broken files:
   gradient.jpg (32x24 smooth gradient, quality 95) + gradient_pil.png (PIL/libjpeg's decode of it), gray.jpg,
   truncated.png / truncated.jpg (the first half of a valid file), corrupt.png (valid header, zlib stream zeroed),
   garbage.bin (text), empty.png (0 bytes),
-  huge_header.png (IHDR 100000x100000 RGB, valid CRCs, no pixel data),
+  huge_header.png (IHDR 100000x100000 RGB, valid CRCs, no pixel data), zero_size.png (IHDR 0x5),
   big_gray_header.png (IHDR 20000x20000 gray: within stb's own caps, above pixforge's default 2^28-pixel limit).
 """
 import io
@@ -105,6 +105,7 @@ def main():
     write("garbage.bin", b"this is not an image, just some text pretending to be one\n")
     write("empty.png", b"")
     write("huge_header.png", png_bytes(100000, 100000, 8, 2, None))
+    write("zero_size.png", png_bytes(0, 5, 8, 2, b"\x00" * 5))
     write("big_gray_header.png", png_bytes(20000, 20000, 8, 0, b"\x00" * 64))
     print("wrote test images to", os.path.relpath(HERE))
 

@@ -215,6 +215,9 @@ TEST_CASE("load_image: missing, empty, garbage, truncated and corrupt files rais
   CHECK(contains(e, "not a PNG, JPEG, BMP or TGA image"));
   CHECK(contains(e, "(stb: "));
 
+  e = error_of([] { load_image(data("zero_size.png")); }, ErrorCode::format_error);
+  CHECK(contains(e, "zero_size.png"));
+
   e = error_of([] { load_image(data("truncated.png")); }, ErrorCode::format_error);
   CHECK(contains(e, "truncated.png': truncated or corrupt PNG (stb: "));
 
@@ -407,6 +410,16 @@ TEST_CASE("save_image: a missing directory fails and leaves nothing behind") {
   const std::string e = error_of([&] { save_image(target.string(), random_image(4, 4, 3, 1)); }, ErrorCode::io_error);
   CHECK(contains(e, "out.png"));
   CHECK(dir.files().empty());
+}
+
+TEST_CASE("save_image: a target that is a directory fails and leaves it alone") {
+  TempDir dir;
+  fs::create_directory(dir.path / "taken.png");
+  const std::string e =
+      error_of([&] { save_image((dir.path / "taken.png").string(), random_image(4, 4, 3, 1)); }, ErrorCode::io_error);
+  CHECK(contains(e, "taken.png"));
+  CHECK(fs::is_directory(dir.path / "taken.png"));
+  CHECK(dir.files() == std::vector<std::string>{"taken.png"});
 }
 
 TEST_CASE("save_image: a failure while replacing a good file leaves the old file intact") {
