@@ -44,6 +44,12 @@ struct ImageModelInfo {
   int64_t halo = 0;
   // The (pre-padded) input height/width must be a multiple of this; the pipeline pads up to it.
   int64_t size_multiple = 1;
+  // True when an output pixel depends on statistics of the whole image (e.g. the SE blocks' global average pool
+  // in Real-CUGAN / CUNet): then no halo makes tiles exact, and the pipeline runs such a model untiled.
+  bool global_context = false;
+  // Peak activation memory of forward() per input pixel (bytes), used to pick a tile size from a memory budget.
+  // 0 = unknown: the pipeline estimates it conservatively from the widest layer (pipeline.hpp).
+  int64_t activation_bytes_per_pixel = 0;
 };
 
 class ImageModel : public Module {
