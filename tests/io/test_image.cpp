@@ -396,6 +396,9 @@ TEST_CASE("save_image: bad requests fail before touching the target") {
   e = error_of([&] { save_image((dir.path / "a.jpg").string(), rgba); }, ErrorCode::invalid_argument);
   CHECK(contains(e, "JPEG cannot store alpha"));
   error_of([&] { save_image((dir.path / "a.jpg").string(), img, 0); }, ErrorCode::invalid_argument);
+  e = error_of([&] { save_image((dir.path / "a.bmp").string(), random_image(5, 4, 2, 9)); },
+               ErrorCode::invalid_argument);
+  CHECK(contains(e, "BMP cannot store gray+alpha"));
   error_of([&] { save_image((dir.path / "a.png").string(), Image{}); }, ErrorCode::invalid_argument);
   Image bad = img;
   bad.pixels.pop_back();

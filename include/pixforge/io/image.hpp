@@ -31,7 +31,7 @@
 //
 // Saving picks the encoder by extension: .png (lossless), .jpg/.jpeg (quality 1..100, baseline 4:2:0 from
 // stb_image_write; no alpha; stb always writes 3 components, so a gray image reloads as RGB unless loaded with
-// desired_channels = 1), .bmp (gray is written as RGB), .tga. The image is encoded in memory first and written with
+// desired_channels = 1), .bmp (gray is written as RGB; gray+alpha is refused), .tga. The image is encoded in memory first and written with
 // write_file_atomic() (io/file_util.hpp): temporary file in the same directory, fsync, rename over the target.
 // A failure (bad image, unsupported extension, missing directory, full disk) never leaves a half-written file and
 // never clobbers an existing good one.
@@ -307,6 +307,8 @@ inline Image tensor_to_image(const Tensor<float>& tensor, Range range = Range::u
                  tensor.shape().str());
   PIXFORGE_CHECK(tensor.size(2) > 0 && tensor.size(3) > 0, ErrorCode::invalid_argument,
                  "tensor_to_image: zero-size tensor ", tensor.shape().str());
+  PIXFORGE_CHECK(tensor.size(2) <= INT32_MAX && tensor.size(3) <= INT32_MAX, ErrorCode::limit_exceeded,
+                 "tensor_to_image: ", tensor.shape().str(), " is wider or taller than an Image can be");
   PIXFORGE_CHECK(tensor.size(2) * tensor.size(3) <= limits().max_image_pixels, ErrorCode::limit_exceeded,
                  "tensor_to_image: ", tensor.shape().str(), " exceeds limits().max_image_pixels = ",
                  limits().max_image_pixels);
@@ -613,6 +615,9 @@ std::vector<uint8_t> encode_image(const std::string& path, const Image& image, i
   PIXFORGE_CHECK(!jpeg || image.channels == 1 || image.channels == 3, ErrorCode::invalid_argument, "save_image '",
                  path, "': JPEG cannot store alpha (image has ", image.channels,
                  " channels); use split_alpha() or save as .png");
+  // stb's BMP writer writes gray+alpha as opaque RGB, dropping the alpha without a word.
+  PIXFORGE_CHECK(ext != ".bmp" || image.channels != 2, ErrorCode::invalid_argument, "save_image '", path,
+                 "': BMP cannot store gray+alpha; use split_alpha() or save as .png or .tga");
   std::vector<uint8_t> out;
   out.reserve(image.pixels.size() / 2 + 1024);
   const int w = image.width, h = image.height, c = image.channels;
