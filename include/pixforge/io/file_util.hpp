@@ -6,6 +6,8 @@
 // path and the reason (ENOSPC: "No space left on device", EACCES, a missing directory, ...).
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -56,12 +58,17 @@ inline int64_t& simulated_disk_capacity() {
 
 inline void write_file_atomic(const std::string& path, const void* data, size_t size) {
 #if PIXFORGE_POSIX_FILES
-  std::string tmpl = path + ".tmp.XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  const int fd = ::mkstemp(name.data());
+  // A unique temporary name next to the target, created exclusively with the usual 0666 & ~umask permissions
+  // (mkstemp would give 0600, and changing the process umask to compute it is not thread-safe).
+  static std::atomic<unsigned> counter{0};
+  int fd = -1;
+  std::string tmp;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = path + ".tmp." + std::to_string(static_cast<long long>(::getpid())) + "." + std::to_string(counter++);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) fail(ErrorCode::io_error, msg("cannot write '", path, "': ", std::strerror(errno)));
-  const std::string tmp(name.data());
   auto abort_write = [&](int err) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -87,10 +94,6 @@ inline void write_file_atomic(const std::string& path, const void* data, size_t 
     written += w;
   }
   if (::fsync(fd) != 0) abort_write(errno);
-  // mkstemp creates 0600; give the file the usual permissions (0666 & ~umask).
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
   if (::close(fd) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
@@ -101,7 +104,16 @@ inline void write_file_atomic(const std::string& path, const void* data, size_t 
     ::unlink(tmp.c_str());
     fail(ErrorCode::io_error, msg("cannot write '", path, "': rename failed: ", std::strerror(err)));
   }
+  // Make the rename itself durable (best effort: some filesystems do not support fsync on directories).
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
 #else
+  // Portable fallback (no POSIX): not atomic on platforms whose rename cannot replace an existing file.
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(ErrorCode::io_error, msg("cannot write '", path, "'"));
