@@ -17,12 +17,13 @@
 // Padding is per side (top, bottom, left, right), because TensorFlow 'SAME' pads asymmetrically: a stride-2 3×3
 // 'SAME' conv on an even size pads 0 before and 1 after (tf_same_padding below, part-b §0.3). PyTorch's
 // padding=1 gives the same output size but samples a grid shifted by one pixel, so TF weights then give
-// slightly wrong results.
+// slightly wrong results. PyTorch's padding='same' (stride 1) is with_same_padding(kH, kW).
 //
 // Who uses it: every generator. 3×3 stride 1 pad 1 is the workhorse (RRDBNet 64→64 and 64+k·32→32, Real-CUGAN,
-// SRVGGNet, DnCNN); 1×1 for channel mixing (attention q/k/v, RRDB-free heads); 4×4 stride 2 in the pix2pix
-// encoder; dilated 3×3 (d = 2…16) in DeepFill/EdgeConnect; reflect padding in EdgeConnect, Johnson's style
-// transfer and Real-CUGAN; replicate padding in waifu2x; depthwise (groups = C) in lightweight blocks.
+// SRVGGNet, DnCNN); 1×1 for channel mixing (self-attention q/k/v, PEN-Net torgb heads); 2×2 and 4×4 stride 2
+// for down-sampling (Real-CUGAN, pix2pix encoder); dilated 3×3 (d = 2…16) in DeepFill/EdgeConnect; a
+// ReflectionPad2d + conv pair (EdgeConnect, Johnson's style transfer) is one conv with padding_mode reflect;
+// replicate padding in waifu2x; depthwise (groups = C) in lightweight blocks.
 //
 // Pitfalls:
 //   * weight is [Cout, Cin/groups, kH, kW] — ConvTranspose2d stores Cin first, this does not;
@@ -129,7 +130,7 @@ struct Conv2dParams {
     PIXFORGE_CHECK(stride_h == 1 && stride_w == 1, ErrorCode::invalid_argument,
                    "conv2d: padding='same' is not supported for strided convolutions (stride (", stride_h, ", ",
                    stride_w, "))");
-    return with_tf_same_padding(0, 0, kh, kw);
+    return with_tf_same_padding(0, 0, kh, kw);  // at stride 1 the total does not depend on the input size
   }
   Conv2dParams& with_dilation(int64_t d) { return with_dilation(d, d); }
   Conv2dParams& with_dilation(int64_t dh, int64_t dw) {
