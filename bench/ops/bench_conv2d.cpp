@@ -102,18 +102,22 @@ PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);
 PIXFORGE_CONV_BENCH(call_ref, ref, small_dw);
 PIXFORGE_CONV_BENCH(call_depthwise, depthwise, small_dw);
 
-// The GEMM a 3x3 64->64 conv on 64x64 performs, as one call: M = 64, K = 576, N = 4096. Single-threaded
-// gemm_eigen; the peak the im2col path can approach.
-static void BM_gemm_eigen_conv3x3_64ch_64x64(benchmark::State& state) {
+// The GEMM a 3x3 64->64 conv on 64x64 performs, as one call: M = 64, K = 576, N = 4096 — the peak the im2col
+// path can approach. threads:1 runs gemm_eigen, threads:2 gemm_parallel (fixed 256-column blocks).
+static void BM_gemm_conv3x3_64ch_64x64(benchmark::State& state) {
+  const int threads = int(state.range(0));
+  set_num_threads(threads);
   const int64_t M = 64, K = 576, N = 4096;
   const Tensor<float> a = filled({M, K}, 4), b = filled({K, N}, 5);
   Tensor<float> c = Tensor<float>::empty({M, N});
   GemmArgs g;
   g.M = M, g.N = N, g.K = K, g.A = a.data(), g.lda = K, g.B = b.data(), g.ldb = N, g.C = c.data(), g.ldc = N;
   for (auto _ : state) {
-    gemm_eigen(g);
+    if (threads == 1) gemm_eigen(g);
+    else gemm_parallel(g);
     benchmark::ClobberMemory();
   }
   state.counters["flops"] = benchmark::Counter(2.0 * M * N * K, benchmark::Counter::kIsIterationInvariantRate);
+  set_num_threads(0);
 }
-BENCHMARK(BM_gemm_eigen_conv3x3_64ch_64x64)->UseRealTime();
+BENCHMARK(BM_gemm_conv3x3_64ch_64x64)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
