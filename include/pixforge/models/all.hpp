@@ -1,0 +1,14 @@
+// pixforge/models/all.hpp — every model header: including this registers every architecture pixforge can build
+// (load_model, `pixforge archs`). Add a line when you add a model header.
+#pragma once
+
+#include "pixforge/models/model.hpp"
+#include "pixforge/models/tiny_sr.hpp"
+
+// Headers being written alongside; included as soon as they exist in the tree.
+#if __has_include("pixforge/models/rrdbnet.hpp")
+#include "pixforge/models/rrdbnet.hpp"
+#endif
+#if __has_include("pixforge/models/srvgg.hpp")
+#include "pixforge/models/srvgg.hpp"
+#endif

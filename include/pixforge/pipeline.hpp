@@ -1,0 +1,416 @@
+// pixforge/pipeline.hpp — image in, image out: a model's pre/post-processing and exact tiled inference.
+//
+//     #define PIXFORGE_IMPLEMENTATION                      // in one .cpp (load_image/save_image, io/image.hpp)
+//     #include "pixforge/models/all.hpp"
+//     #include "pixforge/pipeline.hpp"
+//
+//     pixforge::Pipeline pipe = pixforge::Pipeline::load("weights/tiny-sr-2x.safetensors");
+//     pixforge::RunOptions opt;                            // tile = -1: automatic from opt.memory_budget
+//     opt.progress = [](int64_t done, int64_t total) { std::fprintf(stderr, "%lld/%lld\r", (long long)done,
+//                                                                 (long long)total); };
+//     pixforge::Image out = pipe.run(pixforge::load_image("in.png"), opt);
+//     pixforge::save_image("out.png", out);
+//
+// What run() does, in order (only ImageModel::info() is consulted, so every registered model works):
+//   1. Channels. The alpha channel of a 2/4-channel image is split off. The colour part is fed as the model's
+//      in_channels: gray -> RGB by replication for RGB models (and the RGB output is turned back into gray with
+//      Pillow's luma when the input was gray), RGB -> gray with Pillow's luma for 1-channel models. Values are
+//      normalised to info().range (io/image.hpp's table).
+//   2. Padding, in "padded coordinates": the image gets info().pre_pad pixels on every side with
+//      info().border_mode (the reference app's F.pad), plus extra rows/columns at the bottom/right, with the same
+//      mode, up to a multiple of info().size_multiple. Reflect padding wider than the image keeps mirroring
+//      (period 2(n-1)) where PyTorch would raise.
+//   3. Tiles. The image region of the padded input is cut into tiles of `tile` × `tile` input pixels (the last
+//      row/column of tiles is smaller). Each tile is extended by info().halo pixels of real context on every side,
+//      rounded outwards to a multiple of size_multiple, and clamped to the padded input. Where a tile touches the
+//      border of the padded input it therefore ends exactly where the whole-image run ends, so the model's own
+//      border handling (zero-padded convs, clamped bicubic taps) sees the same thing; inside, the halo covers the
+//      receptive field. Result: a tiled run equals the untiled run up to float summation order (tests check
+//      max abs ≤ 1e-5 and identical 8-bit output). An axis that fits in one tile is not cut at all.
+//   4. Each tile's output (scale × its input, or smaller by an even number of pixels for models whose valid
+//      convolutions shrink it symmetrically) is cropped to the tile's core × scale and written straight into the
+//      8-bit output image (denormalised, clamped, rounded), so peak memory ≈ input image + output image + one
+//      tile's activations, independent of the image size.
+//   5. Alpha: carried through untouched for 1× models, resized by `scale` with opt.alpha_mode (bilinear by
+//      default; a fully opaque alpha stays 255 without a resize) for SR models, then merged back.
+//
+// Tile size: opt.tile > 0 is the tile edge in input pixels; 0 runs the whole image at once; -1 (default) picks the
+// largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by default), and
+// no tiling at all if the whole image fits. Models with info().global_context (SE blocks with a global average
+// pool: Real-CUGAN, CUNet) are not exact under tiling: automatic mode runs them untiled (opt.notice says so) and an
+// explicit tile size is refused with an error, until a two-pass mode exists.
+//
+// run_tensor() is the same engine on a float tensor already in the model's range and channels ([1, Cin, H, W] ->
+// [1, Cout, H·s, W·s]): what the tests use to compare tiled and untiled runs before quantisation.
+//
+// Errors: an image above limits().max_image_pixels (input or output), a model whose output size does not match
+// its declared scale, an explicit tile size for a global_context model, cancellation (opt.cancel set: the run
+// stops before the next tile with ErrorCode::invalid_argument and "cancelled" in the message).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pixforge/core/error.hpp"
+#include "pixforge/core/parallel.hpp"
+#include "pixforge/core/tensor.hpp"
+#include "pixforge/io/image.hpp"
+#include "pixforge/models/model.hpp"
+#include "pixforge/ops/upsample.hpp"
+
+namespace pixforge {
+
+struct RunOptions {
+  int64_t tile = -1;                          // tile edge in input pixels; 0 = untiled; -1 = automatic
+  int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
+  // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles.
+  std::function<void(int64_t done, int64_t total)> progress;
+  // Informational messages (e.g. "tiling disabled for ..."); nothing is printed by the library.
+  std::function<void(const std::string&)> notice;
+  const std::atomic<bool>* cancel = nullptr;  // checked before each tile
+  Rounding rounding = Rounding::round;        // quantisation of the 8-bit output
+  InterpolateMode alpha_mode = InterpolateMode::bilinear;  // resize of the alpha channel for scale > 1
+};
+
+// How an image of a given size will be cut (Pipeline::plan).
+struct TilePlan {
+  int64_t tile = 0;                  // tile edge used (0 = whole image)
+  int64_t tiles_y = 1, tiles_x = 1;  // number of tile rows / columns
+  int64_t padded_h = 0, padded_w = 0;  // size of the padded input (pre_pad + size_multiple padding)
+  int64_t bytes_per_pixel = 0;       // activation estimate used
+  int64_t count() const { return tiles_y * tiles_x; }
+};
+
+namespace detail {
+
+inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+inline int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+
+// Source index in [0, n) of padded coordinate p (the image starts at `before`), or -1 for a zero.
+inline int64_t border_source(int64_t p, int64_t before, int64_t n, PaddingMode mode) {
+  const int64_t q = p - before;
+  if (q >= 0 && q < n) return q;
+  switch (mode) {
+    case PaddingMode::zeros: return -1;
+    case PaddingMode::replicate: return q < 0 ? 0 : n - 1;
+    case PaddingMode::reflect: {
+      if (n == 1) return 0;
+      const int64_t period = 2 * (n - 1);
+      int64_t r = q % period;
+      if (r < 0) r += period;
+      return r < n ? r : period - r;
+    }
+  }
+  return -1;
+}
+
+// One tile along one axis, in padded input coordinates: the core [core0, core1) whose output is kept, and the
+// extended input [in0, in1) that is fed to the model.
+struct TileSpan {
+  int64_t core0, core1, in0, in1;
+};
+
+// n: image size; pre: pre_pad; padded: padded size; m: size_multiple; tile: 0 = one span over everything.
+inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, int64_t m, int64_t halo,
+                                       int64_t tile) {
+  std::vector<TileSpan> spans;
+  if (tile <= 0 || tile >= n) {
+    spans.push_back(TileSpan{pre, pre + n, 0, padded});
+    return spans;
+  }
+  for (int64_t c0 = pre; c0 < pre + n; c0 += tile) {
+    const int64_t c1 = std::min(c0 + tile, pre + n);
+    const int64_t a = std::max<int64_t>(0, floor_div(c0 - halo, m) * m);
+    const int64_t b = std::min<int64_t>(padded, ceil_div(c1 + halo, m) * m);
+    spans.push_back(TileSpan{c0, c1, a, b});
+  }
+  return spans;
+}
+
+// Where a tile's output lands: tile output rows [src0, src0 + len) go to final output rows [dst0, dst0 + len).
+struct OutSpan {
+  int64_t src0, dst0, len;
+};
+
+inline OutSpan output_span(const TileSpan& t, int64_t out_size, int64_t scale, int64_t pre, const char* axis,
+                           const std::string& arch) {
+  const int64_t full = (t.in1 - t.in0) * scale;
+  const int64_t shrink = full - out_size;
+  const int64_t origin = t.in0 * scale + shrink / 2;  // padded-output coordinate of the tile output's first row
+  const OutSpan o{t.core0 * scale - origin, (t.core0 - pre) * scale, (t.core1 - t.core0) * scale};
+  PIXFORGE_CHECK(shrink >= 0 && shrink % 2 == 0 && o.src0 >= 0 && o.src0 + o.len <= out_size,
+                 ErrorCode::shape_mismatch, "pipeline '", arch, "': the model's ", axis, " output is ", out_size,
+                 " for an input of ", t.in1 - t.in0, " at scale ", scale, " (expected ", full,
+                 ", or smaller by an even amount for valid convolutions, at most ",
+                 2 * std::min(t.core0 - t.in0, t.in1 - t.core1) * scale, " here)");
+  return o;
+}
+
+inline std::vector<int64_t> source_table(const TileSpan& t, int64_t pre, int64_t n, PaddingMode mode) {
+  std::vector<int64_t> s(size_t(t.in1 - t.in0));
+  for (int64_t p = t.in0; p < t.in1; ++p) s[size_t(p - t.in0)] = border_source(p, pre, n, mode);
+  return s;
+}
+
+}  // namespace detail
+
+// Conservative peak activation bytes per input pixel of a model: info().activation_bytes_per_pixel if set, else
+// 4 bytes × (4 live tensors of the widest layer's channels + input and output channels twice) × scale², the
+// widest layer found among the 4-D (conv) weights.
+inline int64_t activation_bytes_per_pixel(const ImageModel& model) {
+  const ImageModelInfo& info = model.info();
+  if (info.activation_bytes_per_pixel > 0) return info.activation_bytes_per_pixel;
+  int64_t cmax = std::max(info.in_channels, info.out_channels);
+  for (const NamedTensor& p : model.named_parameters())
+    if (p.tensor->dim() == 4) cmax = std::max({cmax, p.tensor->size(0), p.tensor->size(1)});
+  const int64_t s2 = std::max<int64_t>(1, info.scale * info.scale);
+  return int64_t(sizeof(float)) * (4 * cmax + 2 * (info.in_channels + info.out_channels)) * s2;
+}
+
+class Pipeline {
+ public:
+  explicit Pipeline(std::unique_ptr<ImageModel> model) : model_(std::move(model)) {
+    PIXFORGE_CHECK(model_ != nullptr, ErrorCode::invalid_argument, "Pipeline: null model");
+    const ImageModelInfo& i = model_->info();
+    PIXFORGE_CHECK(i.scale >= 1 && i.halo >= 0 && i.pre_pad >= 0 && i.size_multiple >= 1 && i.in_channels >= 1 &&
+                       i.out_channels >= 1,
+                   ErrorCode::invalid_argument, "Pipeline '", i.arch, "': invalid model info (scale ", i.scale,
+                   ", halo ", i.halo, ", pre_pad ", i.pre_pad, ", size_multiple ", i.size_multiple, ", channels ",
+                   i.in_channels, " -> ", i.out_channels, ")");
+  }
+  // load_model(path) (models/model.hpp): the architecture must be compiled in (include models/all.hpp).
+  static Pipeline load(const std::string& path) { return Pipeline(load_model(path)); }
+
+  const ImageModel& model() const { return *model_; }
+  const ImageModelInfo& info() const { return model_->info(); }
+
+  // How an H × W input will be tiled with these options (also validates them).
+  TilePlan plan(int64_t h, int64_t w, const RunOptions& opt = {}) const {
+    const ImageModelInfo& i = info();
+    PIXFORGE_CHECK(h > 0 && w > 0, ErrorCode::invalid_argument, "pipeline '", i.arch, "': empty input ", h, "x", w);
+    PIXFORGE_CHECK(opt.tile >= -1, ErrorCode::invalid_argument, "pipeline '", i.arch, "': tile size ", opt.tile,
+                   " (use > 0, 0 = untiled, -1 = automatic)");
+    TilePlan p;
+    p.padded_h = padded_size(h);
+    p.padded_w = padded_size(w);
+    p.bytes_per_pixel = activation_bytes_per_pixel(*model_);
+    int64_t tile = opt.tile;
+    if (i.global_context && tile != 0) {
+      PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
+                     "model (its output depends on whole-image statistics); run it untiled (tile 0)");
+      if (opt.notice)
+        opt.notice("tiling disabled: '" + i.arch + "' uses whole-image statistics, so tiles would not be exact");
+      tile = 0;
+    }
+    if (tile < 0) {
+      PIXFORGE_CHECK(opt.memory_budget > 0, ErrorCode::invalid_argument, "pipeline '", i.arch,
+                     "': memory budget ", opt.memory_budget, " bytes");
+      const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel);
+      if (whole <= double(opt.memory_budget)) {
+        tile = 0;
+      } else {
+        const int64_t side = int64_t(std::sqrt(double(opt.memory_budget) / double(p.bytes_per_pixel)));
+        const int64_t m = i.size_multiple;
+        const int64_t extra = 2 * (detail::ceil_div(i.halo, m) * m);  // context on both sides, aligned
+        tile = std::max<int64_t>(side - extra, std::max<int64_t>(32, m));
+        tile = std::max<int64_t>(m, tile / m * m);
+      }
+    }
+    p.tile = tile;
+    p.tiles_y = tile > 0 && tile < h ? detail::ceil_div(h, tile) : 1;
+    p.tiles_x = tile > 0 && tile < w ? detail::ceil_div(w, tile) : 1;
+    if (p.count() == 1) p.tile = 0;
+    return p;
+  }
+
+  // Image in, image out (see the top of this file). The result has 1 or 3 colour channels as the input had (or
+  // the model's out_channels when they cannot be mapped back), plus the input's alpha.
+  Image run(const Image& image, const RunOptions& opt = {}) const {
+    const ImageModelInfo& i = info();
+    const std::string where = "pipeline '" + i.arch + "'";
+    check_image(image, where);
+    PIXFORGE_CHECK(i.in_channels == 1 || i.in_channels == 3, ErrorCode::unsupported, where, ": the model takes ",
+                   i.in_channels, " channels; images give 1 (gray) or 3 (RGB)");
+    PIXFORGE_CHECK(i.out_channels == 1 || i.out_channels == 3, ErrorCode::unsupported, where,
+                   ": the model gives ", i.out_channels, " channels; images take 1 (gray) or 3 (RGB)");
+    const int W = image.width, H = image.height, C = image.channels;
+    const int color_in = (C == 2 || C == 4) ? C - 1 : C;
+    const bool has_alpha = color_in != C;
+    const bool back_to_gray = color_in == 1 && i.out_channels == 3;
+    const int color_out = back_to_gray ? 1 : int(i.out_channels);
+    const int out_c = color_out + (has_alpha ? 1 : 0);
+    const int64_t OH = int64_t(H) * i.scale, OW = int64_t(W) * i.scale;
+    check_output_size(OH, OW);
+    const TilePlan plan_ = plan(H, W, opt);
+
+    Image out = Image::blank(int(OW), int(OH), out_c);
+    const int64_t cin = i.in_channels;
+    const Range range = i.range;
+    auto gather = [&](const detail::TileSpan& ty, const detail::TileSpan& tx) {
+      const std::vector<int64_t> sy = detail::source_table(ty, i.pre_pad, H, i.border_mode);
+      const std::vector<int64_t> sx = detail::source_table(tx, i.pre_pad, W, i.border_mode);
+      const int64_t th = ty.in1 - ty.in0, tw = tx.in1 - tx.in0;
+      Tensor<float> t = Tensor<float>::empty({1, cin, th, tw});
+      float* d = t.data();
+      parallel_for(0, th, [&](int64_t y) {
+        for (int64_t x = 0; x < tw; ++x) {
+          const int64_t yy = sy[size_t(y)], xx = sx[size_t(x)];
+          const size_t o = size_t(y * tw + x), plane = size_t(th * tw);
+          if (yy < 0 || xx < 0) {
+            for (int64_t c = 0; c < cin; ++c) d[size_t(c) * plane + o] = 0.0f;
+            continue;
+          }
+          const uint8_t* p = image.pixels.data() + (size_t(yy) * size_t(W) + size_t(xx)) * size_t(C);
+          if (cin == 3) {
+            for (int c = 0; c < 3; ++c)
+              d[size_t(c) * plane + o] = detail::normalize_pixel(color_in == 3 ? p[c] : p[0], c, range);
+          } else {
+            const uint8_t v = color_in == 3 ? pil_luma(p[0], p[1], p[2]) : p[0];
+            d[o] = detail::normalize_pixel(v, 0, range);
+          }
+        }
+      });
+      return t;
+    };
+    auto sink = [&](const Tensor<float>& y, const detail::OutSpan& oy, const detail::OutSpan& ox) {
+      const float* s = y.data();
+      const int64_t yh = y.size(2), yw = y.size(3);
+      const size_t plane = size_t(yh * yw);
+      parallel_for(0, oy.len, [&](int64_t r) {
+        const float* row = s + size_t(oy.src0 + r) * size_t(yw) + size_t(ox.src0);
+        uint8_t* dst = out.pixels.data() + (size_t(oy.dst0 + r) * size_t(OW) + size_t(ox.dst0)) * size_t(out_c);
+        for (int64_t x = 0; x < ox.len; ++x) {
+          uint8_t q[3];
+          for (int c = 0; c < int(i.out_channels); ++c)
+            q[c] = quantize(detail::denormalize_value(row[size_t(c) * plane + size_t(x)], c, range), opt.rounding);
+          uint8_t* px = dst + size_t(x) * size_t(out_c);
+          if (back_to_gray) {
+            px[0] = pil_luma(q[0], q[1], q[2]);
+          } else {
+            for (int c = 0; c < color_out; ++c) px[c] = q[c];
+          }
+        }
+      });
+    };
+    execute(plan_, H, W, opt, gather, sink);
+    if (has_alpha) write_alpha(image, out, opt);
+    return out;
+  }
+
+  // The same on a tensor in the model's range: x [1, in_channels, H, W] -> [1, out_channels, H·scale, W·scale],
+  // float, before any quantisation.
+  Tensor<float> run_tensor(const Tensor<float>& x_in, const RunOptions& opt = {}) const {
+    const ImageModelInfo& i = info();
+    PIXFORGE_CHECK(x_in.dim() == 4 && x_in.size(0) == 1 && x_in.size(1) == i.in_channels, ErrorCode::shape_mismatch,
+                   "pipeline '", i.arch, "': expected an input [1,", i.in_channels, ",H,W], got ",
+                   x_in.shape().str());
+    const Tensor<float> x = x_in.contiguous();
+    const int64_t H = x.size(2), W = x.size(3), cin = i.in_channels;
+    check_output_size(H * i.scale, W * i.scale);
+    const TilePlan plan_ = plan(H, W, opt);
+    Tensor<float> out = Tensor<float>::empty({1, i.out_channels, H * i.scale, W * i.scale});
+    const int64_t OH = out.size(2), OW = out.size(3);
+    auto gather = [&](const detail::TileSpan& ty, const detail::TileSpan& tx) {
+      const std::vector<int64_t> sy = detail::source_table(ty, i.pre_pad, H, i.border_mode);
+      const std::vector<int64_t> sx = detail::source_table(tx, i.pre_pad, W, i.border_mode);
+      const int64_t th = ty.in1 - ty.in0, tw = tx.in1 - tx.in0;
+      Tensor<float> t = Tensor<float>::empty({1, cin, th, tw});
+      parallel_for(0, cin * th, [&](int64_t cy) {
+        const int64_t c = cy / th, y = cy % th, yy = sy[size_t(y)];
+        float* d = t.data() + cy * tw;
+        const float* src = x.data() + (c * H + std::max<int64_t>(yy, 0)) * W;
+        for (int64_t xo = 0; xo < tw; ++xo) {
+          const int64_t xx = sx[size_t(xo)];
+          d[xo] = (yy < 0 || xx < 0) ? 0.0f : src[xx];
+        }
+      });
+      return t;
+    };
+    auto sink = [&](const Tensor<float>& y, const detail::OutSpan& oy, const detail::OutSpan& ox) {
+      const int64_t yh = y.size(2), yw = y.size(3);
+      parallel_for(0, i.out_channels * oy.len, [&](int64_t cr) {
+        const int64_t c = cr / oy.len, r = cr % oy.len;
+        const float* s = y.data() + (c * yh + oy.src0 + r) * yw + ox.src0;
+        float* d = out.data() + (c * OH + oy.dst0 + r) * OW + ox.dst0;
+        std::copy(s, s + ox.len, d);
+      });
+    };
+    execute(plan_, H, W, opt, gather, sink);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<ImageModel> model_;
+
+  int64_t padded_size(int64_t n) const {
+    const ImageModelInfo& i = info();
+    const int64_t p = n + 2 * i.pre_pad;
+    return detail::ceil_div(p, i.size_multiple) * i.size_multiple;
+  }
+
+  void check_output_size(int64_t oh, int64_t ow) const {
+    PIXFORGE_CHECK(oh * ow <= limits().max_image_pixels, ErrorCode::limit_exceeded, "pipeline '", info().arch,
+                   "': the output of ", ow, "x", oh, " pixels exceeds limits().max_image_pixels = ",
+                   limits().max_image_pixels);
+  }
+
+  // Runs every tile: gather(span_y, span_x) -> input tensor, forward, sink(output, out_span_y, out_span_x).
+  template <class Gather, class Sink>
+  void execute(const TilePlan& plan, int64_t H, int64_t W, const RunOptions& opt, Gather&& gather,
+               Sink&& sink) const {
+    const ImageModelInfo& i = info();
+    const std::vector<detail::TileSpan> ys =
+        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, i.halo, plan.tile);
+    const std::vector<detail::TileSpan> xs =
+        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, i.halo, plan.tile);
+    const int64_t total = int64_t(ys.size() * xs.size());
+    if (opt.progress) opt.progress(0, total);
+    int64_t done = 0;
+    for (const detail::TileSpan& ty : ys) {
+      for (const detail::TileSpan& tx : xs) {
+        PIXFORGE_CHECK(opt.cancel == nullptr || !opt.cancel->load(), ErrorCode::invalid_argument, "pipeline '",
+                       i.arch, "': cancelled after ", done, " of ", total, " tiles");
+        Tensor<float> y = model_->forward(gather(ty, tx));
+        PIXFORGE_CHECK(y.dim() == 4 && y.size(0) == 1 && y.size(1) == i.out_channels, ErrorCode::shape_mismatch,
+                       "pipeline '", i.arch, "': the model returned ", y.shape().str(), ", expected [1,",
+                       i.out_channels, ",H,W]");
+        y = y.contiguous();
+        const detail::OutSpan oy = detail::output_span(ty, y.size(2), i.scale, i.pre_pad, "height", i.arch);
+        const detail::OutSpan ox = detail::output_span(tx, y.size(3), i.scale, i.pre_pad, "width", i.arch);
+        sink(y, oy, ox);
+        ++done;
+        if (opt.progress) opt.progress(done, total);
+      }
+    }
+  }
+
+  // Alpha of `image` into the last channel of `out`: untouched at scale 1, resized with opt.alpha_mode otherwise.
+  void write_alpha(const Image& image, Image& out, const RunOptions& opt) const {
+    const size_t n = size_t(image.width) * size_t(image.height), ci = size_t(image.channels);
+    const size_t co = size_t(out.channels), m = size_t(out.width) * size_t(out.height);
+    bool opaque = true;
+    for (size_t k = 0; k < n && opaque; ++k) opaque = image.pixels[k * ci + ci - 1] == 255;
+    if (info().scale == 1 || opaque) {
+      if (info().scale == 1) {
+        for (size_t k = 0; k < n; ++k) out.pixels[k * co + co - 1] = image.pixels[k * ci + ci - 1];
+      } else {
+        for (size_t k = 0; k < m; ++k) out.pixels[k * co + co - 1] = 255;
+      }
+      return;
+    }
+    Tensor<float> a = Tensor<float>::empty({1, 1, image.height, image.width});
+    for (size_t k = 0; k < n; ++k) a.data()[k] = float(image.pixels[k * ci + ci - 1]);
+    const Tensor<float> r =
+        interpolate(a, InterpolateParams::to_size(out.height, out.width, opt.alpha_mode)).contiguous();
+    for (size_t k = 0; k < m; ++k) out.pixels[k * co + co - 1] = quantize(r.data()[k], Rounding::round);
+  }
+};
+
+}  // namespace pixforge
