@@ -45,7 +45,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "pixforge/core/activation_spec.hpp"
 #include "pixforge/core/error.hpp"
