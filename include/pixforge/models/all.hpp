@@ -4,6 +4,8 @@
 
 #include "pixforge/models/model.hpp"
 #include "pixforge/models/tiny_sr.hpp"
+#include "pixforge/models/waifu2x_upconv7.hpp"
+#include "pixforge/models/waifu2x_vgg7.hpp"
 
 // Headers being written alongside; included as soon as they exist in the tree.
 #if __has_include("pixforge/models/rrdbnet.hpp")
