@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "pixforge/io/image.hpp"
+#include "pixforge/pipeline.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;
@@ -91,6 +92,21 @@ TEST_CASE("waifu2x_upconv7: parity with waifu2x-ncnn-vulkan (CPU, -n -1 -s 2)") 
     CHECK(d.mean_abs <= 0.5);
     CHECK(d.psnr >= 50.0);
   }
+}
+
+TEST_CASE("waifu2x_upconv7: the generic Pipeline (info() only) reproduces the app, whole and tiled") {
+  const Image in = load_image(test::source_path("tests/data/parity/waifu2x_in_37x29.png"), 3);
+  const Image app = load_image(test::source_path("tests/data/parity/waifu2x_upconv7_scale2_out_37x29.png"), 3);
+  const Pipeline pipe = Pipeline::load(kWeights);
+  RunOptions whole;
+  whole.tile = 0;
+  const Image untiled = pipe.run(in, whole);
+  const ByteDiff d = compare_images(untiled, app);
+  CHECK(d.max_abs <= 1);
+  CHECK(d.psnr >= 50.0);
+  RunOptions tiled;
+  tiled.tile = 9;  // odd tiles, 7 px halo: equal to the untiled run up to float summation order
+  CHECK(compare_images(pipe.run(in, tiled), untiled).max_abs <= 1);
 }
 
 TEST_CASE("waifu2x_upconv7: info, registry and thread determinism") {
