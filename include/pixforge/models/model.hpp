@@ -37,7 +37,8 @@ struct ImageModelInfo {
   int64_t in_channels = 3, out_channels = 3;
   Range range = Range::unit;  // value range of its image tensors (io/image.hpp converts)
   // Pre-padding of the reference app before the network sees the image (waifu2x: replicate 18 px, Real-CUGAN:
-  // reflect 18 px, ...); the output is cropped back by pre_pad × scale.
+  // reflect 18 px, ...). The pipeline crops the output back to input × scale; for networks whose unpadded
+  // convolutions shrink the result, that crop is the symmetric remainder, not pre_pad × scale.
   PaddingMode border_mode = PaddingMode::zeros;
   int64_t pre_pad = 0;
   // Receptive-field radius in input pixels: a tile computed with this much real context on each side is exact.
