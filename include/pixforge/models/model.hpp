@@ -107,4 +107,22 @@ inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
 }
 inline std::unique_ptr<ImageModel> load_model(const std::string& path) { return load_model(SafeTensors::open(path)); }
 
+// Typed loading for code that knows which network it wants: refuses a file of another architecture, builds Model
+// from the file's pixforge.config (defaults when absent) and loads it. Model::load(path) forwards here.
+template <class Model>
+std::unique_ptr<Model> load_model_as(const std::string& path, const std::string& arch) {
+  SafeTensors st = SafeTensors::open(path);
+  if (st.has_metadata("pixforge.arch") && st.metadata_value("pixforge.arch") != arch)
+    fail(ErrorCode::invalid_argument,
+         msg(arch, ": '", path, "' holds a '", st.metadata_value("pixforge.arch"), "' network"));
+  const Json config = st.has_metadata("pixforge.config")
+                          ? Json::parse(st.metadata_value("pixforge.config"), path + " pixforge.config")
+                          : Json::object();
+  auto net = std::make_unique<Model>(Model::Config::from_json(config));
+  LoadOptions opt;
+  opt.what = arch;
+  load_state_dict(*net, st, opt);
+  return net;
+}
+
 }  // namespace pixforge

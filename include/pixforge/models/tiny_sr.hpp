@@ -59,20 +59,7 @@ class TinySR : public ImageModel {
   }
 
   // Builds the network a weight file describes and loads it.
-  static std::unique_ptr<TinySR> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "tiny_sr",
-                   ErrorCode::invalid_argument, "tiny_sr: '", path, "' holds a '", st.metadata_value("pixforge.arch"),
-                   "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<TinySR>(cfg);
-    LoadOptions opt;
-    opt.what = "tiny_sr";
-    load_state_dict(*net, st, opt);
-    return net;
-  }
+  static std::unique_ptr<TinySR> load(const std::string& path) { return load_model_as<TinySR>(path, "tiny_sr"); }
 
   const ImageModelInfo& info() const override { return info_; }
 
