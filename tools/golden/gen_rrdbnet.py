@@ -6,6 +6,11 @@ tests/golden/rrdbnet.safetensors — seeded random weights, narrow networks (num
   Weights are stored as "<case>.w.<state_dict key>" in F16: they are rounded to fp16 first, so PyTorch and the C++
   test compute with the same values in fp32 while the file stays small (the real ncnn weights are fp16 too).
 
+    pth case ("kind": "pth"): an x2 network (1 block) saved as a BasicSR-style .pth ({"params_ema", "params"},
+        "module." prefix) in a temporary directory and converted with tools/convert_pth.py --fp16 into
+        tests/golden/rrdbnet_from_pth.safetensors (committed, 30 KB); the case holds x and PyTorch's y, and the C++
+        test loads the converted file with load_model (converter -> metadata -> C++ end to end).
+
 tests/golden/rrdbnet_real.safetensors — the real realesrgan-x4plus-anime (ncnn, converted) on a 16x16 crop of
   examples/data/sample.png: input x and PyTorch's output y only (the 9 MB weights are not committed). Written when
   weights/realesrgan-x4plus-anime.safetensors exists; if it does not but the npm package is unpacked under
@@ -18,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -84,12 +90,26 @@ def main():
         rrdb = fp16_weights(RRDB(F, G), 2)
         x = torch.randn(2, F, 5, 7)
         add_case(g, {"kind": "rrdb", "num_feat": F, "num_grow_ch": G}, rrdb, x=x, y=rrdb(x))
-        for seed, (scale, blocks, shape) in enumerate([(4, 2, (1, 3, 7, 9)), (2, 1, (2, 3, 6, 10)),
+        for seed, (scale, blocks, shape) in enumerate([(4, 2, (1, 3, 6, 8)), (2, 1, (2, 3, 6, 10)),
                                                        (1, 1, (1, 3, 12, 8))]):
             cfg = dict(num_in_ch=3, num_out_ch=3, scale=scale, num_feat=F, num_block=blocks, num_grow_ch=G)
             net = fp16_weights(RRDBNet(**cfg), 10 + seed)
             x = torch.rand(*shape)
             add_case(g, dict(kind="net", config=json.dumps(cfg), **cfg), net, x=x, y=net(x))
+        # .pth -> tools/convert_pth.py -> safetensors, end to end.
+        cfg = dict(num_in_ch=3, num_out_ch=3, scale=2, num_feat=F, num_block=1, num_grow_ch=G)
+        net = fp16_weights(RRDBNet(**cfg), 20)
+        other = fp16_weights(RRDBNet(**cfg), 21)
+        with tempfile.TemporaryDirectory() as tmp:
+            pth = os.path.join(tmp, "rrdbnet_tiny_x2.pth")
+            torch.save({"params_ema": {"module." + k: v for k, v in net.state_dict().items()},
+                        "params": {"module." + k: v for k, v in other.state_dict().items()}}, pth)
+            subprocess.check_call([sys.executable, os.path.join(REPO, "tools", "convert_pth.py"), pth,
+                                   os.path.join(REPO, "tests", "golden", "rrdbnet_from_pth.safetensors"),
+                                   "--arch", "rrdbnet", "--fp16", "--license", "MIT"])
+        x = torch.rand(1, 3, 6, 8)
+        g.case(dict(kind="pth", file="tests/golden/rrdbnet_from_pth.safetensors", config=json.dumps(cfg)),
+               x=x, y=net(x))
     g.save()
 
     path = ensure_converted("rrdbnet", "realesrgan-x4plus-anime")

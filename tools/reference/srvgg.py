@@ -48,7 +48,7 @@ class SRVGGNetCompact(nn.Module):
 def config_from_state_dict(sd):
     """Infers the SRVGGNetCompact constructor arguments from the `body.N` keys (see tools/convert_pth.py).
     The activation type is visible only for PReLU (it has weights); without them 'relu' vs 'leakyrelu' cannot be
-    told apart, so inference refuses and asks for --config."""
+    told apart, so act_type is left out of the result and the caller must supply it."""
     idx = sorted({int(k.split(".")[1]) for k in sd if k.startswith("body.")})
     convs = [i for i in idx if sd["body.%d.weight" % i].dim() == 4]
     if not convs or convs[0] != 0:
@@ -57,13 +57,13 @@ def config_from_state_dict(sd):
     num_in_ch, num_feat = int(w0.shape[1]), int(w0.shape[0])
     num_conv = len(convs) - 2
     has_prelu = ("body.1.weight" in sd) and sd["body.1.weight"].dim() == 1
-    if not has_prelu:
-        raise ValueError("SRVGGNetCompact: no PReLU weights, so act_type is relu or leakyrelu; pass --config")
     num_out_ch = num_in_ch
     up2 = int(wl.shape[0]) // num_out_ch
     upscale = int(round(up2 ** 0.5))
     if upscale * upscale * num_out_ch != int(wl.shape[0]):
         raise ValueError("SRVGGNetCompact: last conv has %d outputs, not num_out_ch * upscale^2 for num_out_ch=%d"
                          % (int(wl.shape[0]), num_out_ch))
-    return dict(num_in_ch=num_in_ch, num_out_ch=num_out_ch, num_feat=num_feat, num_conv=num_conv, upscale=upscale,
-                act_type="prelu")
+    cfg = dict(num_in_ch=num_in_ch, num_out_ch=num_out_ch, num_feat=num_feat, num_conv=num_conv, upscale=upscale)
+    if has_prelu:
+        cfg["act_type"] = "prelu"
+    return cfg
