@@ -36,9 +36,14 @@
 //
 // Tile size: opt.tile > 0 is the tile edge in input pixels; 0 runs the whole image at once; -1 (default) picks the
 // largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by default), and
-// no tiling at all if the whole image fits. Models with info().global_context (SE blocks with a global average
-// pool: Real-CUGAN, CUNet) are not exact under tiling: automatic mode runs them untiled (opt.notice says so) and an
-// explicit tile size is refused with an error, until a two-pass mode exists.
+// no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be exceeded). The
+// activation estimate is info().activation_bytes_per_pixel when the model sets it, else a conservative guess from
+// the widest layer (activation_bytes_per_pixel() below; ~7× the measured peak for TinySR). Measured with the CLI
+// (`pixforge run ... --verbose`), TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB;
+// 4096² -> 8192² automatic (9×9 tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
+// Models with info().global_context (SE blocks with a global average pool: Real-CUGAN, CUNet) are not exact under
+// tiling: automatic mode runs them untiled (opt.notice says so) and an explicit tile size is refused with an
+// error, until a two-pass mode exists.
 //
 // run_tensor() is the same engine on a float tensor already in the model's range and channels ([1, Cin, H, W] ->
 // [1, Cout, H·s, W·s]): what the tests use to compare tiled and untiled runs before quantisation.
