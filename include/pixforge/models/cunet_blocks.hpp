@@ -1,0 +1,263 @@
+// pixforge/models/cunet_blocks.hpp — the U-Net blocks shared by Real-CUGAN and waifu2x CUNet/UpCUNet
+// (part-b.md §7.3): SEBlock, UNetConv, UNet1 (and the 3× variant), UNet2.
+//
+// The PyTorch reference is tools/reference/cunet.py; module and member names follow the official Real-CUGAN
+// PyTorch code, so named_parameters() yields its state_dict keys verbatim:
+//
+//     unet1.conv1.conv.0.weight            UNetConv's Sequential(Conv, LReLU, Conv, LReLU): convs at 0 and 2
+//     unet2.conv3.seblock.conv1.bias       SEBlock 1×1 convs (with biases)
+//     unet2.conv3_up.weight                ConvTranspose2d k2 s2, weight [Cin, Cout, 2, 2]
+//
+// Conventions that decide parity:
+//   * every convolution is *valid* (no padding): the image is padded once at the input (by the caller, see
+//     realcugan.hpp / waifu2x_cunet.hpp) and each skip connection is *cropped* to the size of the path it joins;
+//   * every activation is LeakyReLU(0.1), fused into the conv epilogues; the SE block uses ReLU then sigmoid;
+//   * SE statistics are the mean over the *whole current map* — tiled inference therefore changes the result
+//     unless the tiles share statistics. SEBlock exposes its three steps (squeeze → gate → scale) and every
+//     forward takes an optional SEStatistics hook, through which a tiler can see each block's local means and
+//     substitute shared ones (Real-CUGAN's "syncgap" tiling). With no hook the result is the whole-image one.
+//
+// Sizes (input n per side; constraints are checked with a clear error):
+//   UNetConv   n → n − 4
+//   UNet1      n → n − 16 (conv bottom), 2n − 32 (ConvT k4 s2 p3), 3n − 44 (ConvT k5 s3 p2; UNet1x3); n − 4 even
+//   UNet2      n → n − 40; n ≡ 0 (mod 4) and n ≥ 44
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "pixforge/core/error.hpp"
+#include "pixforge/core/tensor.hpp"
+#include "pixforge/models/model.hpp"
+#include "pixforge/nn/layers.hpp"
+#include "pixforge/nn/module.hpp"
+#include "pixforge/ops/elementwise.hpp"
+#include "pixforge/ops/pad.hpp"
+#include "pixforge/ops/pool.hpp"
+
+namespace pixforge {
+namespace cunet {
+
+constexpr float kSlope = 0.1f;  // LeakyReLU slope of every conv in these networks
+
+class SEBlock;
+
+// Hook for tiled execution: called once per SE block, in forward order, with the block and its mean over the
+// current map [N, C, 1, 1]; returns the means the block should use instead (same shape). A two-pass tiler
+// records the local means weighted by tile area in a first pass and returns the shared ones in the second.
+class SEStatistics {
+ public:
+  virtual ~SEStatistics() = default;
+  virtual Tensor<float> means(const SEBlock& block, const Tensor<float>& local_means) = 0;
+};
+
+// Squeeze-excitation with reduction 8 and biases:  y = x · sigmoid(conv2(relu(conv1(mean_hw(x))))).
+class SEBlock : public Module {
+ public:
+  Conv2d conv1, conv2;  // 1×1: C → C/8, C/8 → C
+
+  explicit SEBlock(int64_t channels, int64_t reduction = 8)
+      : conv1(channels, channels / reduction, 1), conv2(channels / reduction, channels, 1) {
+    register_module("conv1", conv1);
+    register_module("conv2", conv2);
+    conv1.params.act = Act::relu();
+    conv2.params.act = Act::sigmoid();
+  }
+
+  // Step 1, squeeze: per-channel mean over the whole map.           [N, C, H, W] → [N, C, 1, 1]
+  Tensor<float> squeeze(const Tensor<float>& x) const { return global_avg_pool2d(x); }
+  // Step 2, gate: the bottleneck MLP on the means.                  [N, C, 1, 1] → [N, C, 1, 1] in (0, 1)
+  Tensor<float> gate(const Tensor<float>& means) const { return conv2(conv1(means)); }
+  // Step 3, scale: x · gate per channel.                            [N, C, H, W]
+  Tensor<float> scale(const Tensor<float>& x, const Tensor<float>& g) const { return mul(x, g); }
+
+  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
+    Tensor<float> m = squeeze(x);
+    if (stats != nullptr) m = stats->means(*this, m);
+    return scale(x, gate(m));
+  }
+};
+
+// Conv 3×3 valid → LReLU(0.1) → Conv 3×3 valid → LReLU(0.1) [→ SEBlock].    n → n − 4
+// PyTorch: self.conv = nn.Sequential(Conv2d, LeakyReLU, Conv2d, LeakyReLU), self.seblock = SEBlock or None.
+class UNetConv : public Module {
+ public:
+  ModuleList<Conv2d> conv;           // keys conv.0.*, conv.2.* (1 and 3 are the parameter-free LReLUs)
+  std::unique_ptr<SEBlock> seblock;  // null without SE
+
+  UNetConv(int64_t in_channels, int64_t mid_channels, int64_t out_channels, bool se) {
+    conv.emplace_at(0, in_channels, mid_channels, 3).params.act = Act::leaky_relu(kSlope);
+    conv.emplace_at(2, mid_channels, out_channels, 3).params.act = Act::leaky_relu(kSlope);
+    register_module("conv", conv);
+    if (se) {
+      seblock = std::make_unique<SEBlock>(out_channels);
+      register_module("seblock", *seblock);
+    }
+  }
+
+  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
+    Tensor<float> h = conv[1](conv[0](x));  // [N, cout, n−4, n−4]
+    return seblock ? seblock->forward(h, stats) : h;
+  }
+};
+
+// crop(a, c) + b: the skip connection of the U-Nets, a cropped by c on every side to b's size.
+inline Tensor<float> crop_add(const Tensor<float>& a, int64_t c, const Tensor<float>& b, const char* where) {
+  PIXFORGE_CHECK(a.dim() == 4 && b.dim() == 4 && a.size(2) - 2 * c == b.size(2) && a.size(3) - 2 * c == b.size(3) &&
+                     a.size(1) == b.size(1),
+                 ErrorCode::shape_mismatch, where, ": skip ", a.shape().str(), " cropped by ", c,
+                 " does not match ", b.shape().str());
+  return add(a.narrow(2, c, b.size(2)).narrow(3, c, b.size(3)), b);
+}
+
+// The final layer of UNet1: which one the cascade needs.
+enum class UNet1Bottom {
+  conv,      // Conv 3×3 valid 64 → co            n − 16   (waifu2x cunet 1×)
+  deconv,    // ConvT(64 → co, k4, s2, p3)         2n − 32  (Real-CUGAN 2×/4×, waifu2x upcunet)
+  deconv_x3  // ConvT(64 → co, k5, s3, p2)         3n − 44  (Real-CUGAN 3×, the upstream UNet1x3)
+};
+
+// First U-Net: one down/up level, SE in the bottom UNetConv.
+class UNet1 : public Module {
+ public:
+  UNetConv conv1;
+  Conv2d conv1_down;          // 2×2 stride 2, 64 → 64
+  UNetConv conv2;             // 64 → 128 → 64, SE
+  ConvTranspose2d conv2_up;   // k2 s2, 64 → 64
+  Conv2d conv3;               // 3×3 valid, 64 → 64
+  std::unique_ptr<Conv2d> conv_bottom_conv;           // exactly one of these two is set, both registered as
+  std::unique_ptr<ConvTranspose2d> conv_bottom_deconv;  // "conv_bottom"
+
+  UNet1(int64_t in_channels, int64_t out_channels, UNet1Bottom bottom)
+      : conv1(in_channels, 32, 64, false),
+        conv1_down(Conv2dOptions(64, 64, 2).stride(2)),
+        conv2(64, 128, 64, true),
+        conv2_up(ConvTranspose2dOptions(64, 64, 2).stride(2)),
+        conv3(64, 64, 3),
+        bottom_(bottom) {
+    register_module("conv1", conv1);
+    register_module("conv1_down", conv1_down);
+    register_module("conv2", conv2);
+    register_module("conv2_up", conv2_up);
+    register_module("conv3", conv3);
+    conv1_down.params.act = Act::leaky_relu(kSlope);
+    conv2_up.params.act = Act::leaky_relu(kSlope);
+    conv3.params.act = Act::leaky_relu(kSlope);
+    if (bottom == UNet1Bottom::conv) {
+      conv_bottom_conv = std::make_unique<Conv2d>(64, out_channels, 3);
+      register_module("conv_bottom", *conv_bottom_conv);
+    } else {
+      const bool x3 = bottom == UNet1Bottom::deconv_x3;
+      conv_bottom_deconv = std::make_unique<ConvTranspose2d>(
+          ConvTranspose2dOptions(64, out_channels, x3 ? 5 : 4).stride(x3 ? 3 : 2).padding(x3 ? 2 : 3));
+      register_module("conv_bottom", *conv_bottom_deconv);
+    }
+  }
+
+  // Output size per side for input size n.
+  int64_t output_size(int64_t n) const {
+    switch (bottom_) {
+      case UNet1Bottom::conv: return n - 16;
+      case UNet1Bottom::deconv: return 2 * n - 32;
+      case UNet1Bottom::deconv_x3: return 3 * n - 44;
+    }
+    return 0;
+  }
+
+  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
+    PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 14 && x.size(3) >= 14 && (x.size(2) - 4) % 2 == 0 &&
+                       (x.size(3) - 4) % 2 == 0,
+                   ErrorCode::shape_mismatch, "UNet1: input H and W must be even and >= 14, got x=", x.shape().str());
+    const Tensor<float> x1 = conv1.forward(x);                     // [N, 64, n−4, n−4]
+    Tensor<float> x2 = conv1_down(x1);                             // [N, 64, (n−4)/2, ·]
+    x2 = conv2.forward(x2, stats);                                 // [N, 64, (n−4)/2 − 4, ·]
+    x2 = conv2_up(x2);                                             // [N, 64, n − 12, ·]
+    const Tensor<float> x3 = conv3(crop_add(x1, 4, x2, "UNet1"));  // [N, 64, n − 14, ·]
+    return conv_bottom_conv ? (*conv_bottom_conv)(x3)              // [N, co, n − 16, ·]
+                            : (*conv_bottom_deconv)(x3);           // [N, co, 2n − 32 or 3n − 44, ·]
+  }
+
+ private:
+  UNet1Bottom bottom_;
+};
+
+// Second U-Net: two down/up levels, SE in conv2, conv3 and conv4.    n → n − 40, n ≡ 0 (mod 4)
+class UNet2 : public Module {
+ public:
+  UNetConv conv1;             // ci → 32 → 64
+  Conv2d conv1_down;          // 2×2 s2, 64 → 64
+  UNetConv conv2;             // 64 → 64 → 128, SE
+  Conv2d conv2_down;          // 2×2 s2, 128 → 128
+  UNetConv conv3;             // 128 → 256 → 128, SE
+  ConvTranspose2d conv3_up;   // k2 s2, 128 → 128
+  UNetConv conv4;             // 128 → 64 → 64, SE
+  ConvTranspose2d conv4_up;   // k2 s2, 64 → 64
+  Conv2d conv5;               // 3×3 valid, 64 → 64
+  Conv2d conv_bottom;         // 3×3 valid, 64 → co (no activation)
+
+  UNet2(int64_t in_channels, int64_t out_channels)
+      : conv1(in_channels, 32, 64, false),
+        conv1_down(Conv2dOptions(64, 64, 2).stride(2)),
+        conv2(64, 64, 128, true),
+        conv2_down(Conv2dOptions(128, 128, 2).stride(2)),
+        conv3(128, 256, 128, true),
+        conv3_up(ConvTranspose2dOptions(128, 128, 2).stride(2)),
+        conv4(128, 64, 64, true),
+        conv4_up(ConvTranspose2dOptions(64, 64, 2).stride(2)),
+        conv5(64, 64, 3),
+        conv_bottom(64, out_channels, 3) {
+    register_module("conv1", conv1);
+    register_module("conv1_down", conv1_down);
+    register_module("conv2", conv2);
+    register_module("conv2_down", conv2_down);
+    register_module("conv3", conv3);
+    register_module("conv3_up", conv3_up);
+    register_module("conv4", conv4);
+    register_module("conv4_up", conv4_up);
+    register_module("conv5", conv5);
+    register_module("conv_bottom", conv_bottom);
+    for (Conv2d* c : {&conv1_down, &conv2_down, &conv5}) c->params.act = Act::leaky_relu(kSlope);
+    for (ConvTranspose2d* c : {&conv3_up, &conv4_up}) c->params.act = Act::leaky_relu(kSlope);
+  }
+
+  // alpha scales x4 before its up-sampling ConvT (Real-CUGAN's strength knob; 1 = the trained network).
+  Tensor<float> forward(const Tensor<float>& x, float alpha = 1.0f, SEStatistics* stats = nullptr) const {
+    PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 44 && x.size(3) >= 44 && x.size(2) % 4 == 0 && x.size(3) % 4 == 0,
+                   ErrorCode::shape_mismatch, "UNet2: input H and W must be multiples of 4 and >= 44, got x=",
+                   x.shape().str());
+    const Tensor<float> x1 = conv1.forward(x);                             // [N, 64, n − 4, ·]
+    Tensor<float> x2 = conv2.forward(conv1_down(x1), stats);               // [N, 128, n/2 − 6, ·]
+    Tensor<float> x3 = conv3.forward(conv2_down(x2), stats);               // [N, 128, n/4 − 7, ·]
+    x3 = conv3_up(x3);                                                     // [N, 128, n/2 − 14, ·]
+    Tensor<float> x4 = conv4.forward(crop_add(x2, 4, x3, "UNet2"), stats);  // [N, 64, n/2 − 18, ·]
+    if (alpha != 1.0f) x4 = affine(x4, alpha);
+    x4 = conv4_up(x4);                                                     // [N, 64, n − 36, ·]
+    const Tensor<float> x5 = conv5(crop_add(x1, 16, x4, "UNet2"));         // [N, 64, n − 38, ·]
+    return conv_bottom(x5);                                                // [N, co, n − 40, ·]
+  }
+};
+
+// The whole-image pipeline of the reference apps (Real-CUGAN tile_mode 0; waifu2x with one tile): pad the
+// image [N, C, h0, w0] by `pre_pad` on the left/top and by `pre_pad` plus the round-up of (h0, w0) to
+// `size_multiple` on the right/bottom, in one pad with `border_mode` (reflect for Real-CUGAN, replicate for
+// waifu2x); run `forward`; keep the top-left scale·h0 × scale·w0. No clamping: the caller rounds to 8 bits.
+template <class Model>
+Tensor<float> upscale_whole_image(const Model& model, const Tensor<float>& x) {
+  const ImageModelInfo& info = model.info();
+  PIXFORGE_CHECK(x.dim() == 4, ErrorCode::shape_mismatch, info.arch, ": expected an image tensor [N,C,H,W], got ",
+                 x.shape().str());
+  const int64_t h0 = x.size(2), w0 = x.size(3), m = info.size_multiple, p = info.pre_pad;
+  PadParams pp;
+  pp.top = pp.left = p;
+  pp.bottom = p + (m - h0 % m) % m;
+  pp.right = p + (m - w0 % m) % m;
+  pp.mode = info.border_mode == PaddingMode::reflect     ? PadMode::reflect
+            : info.border_mode == PaddingMode::replicate ? PadMode::replicate
+                                                         : PadMode::constant;
+  const Tensor<float> y = model.forward(pad(x, pp));
+  return crop(y, 0, 0, info.scale * h0, info.scale * w0);
+}
+
+}  // namespace cunet
+}  // namespace pixforge

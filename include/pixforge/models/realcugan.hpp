@@ -1,0 +1,128 @@
+// pixforge/models/realcugan.hpp — Real-CUGAN (bilibili/ailab), the "se" models: UpCunet2x / UpCunet3x / UpCunet4x
+// as one class with `scale` in its Config (part-b.md §7.3). Arch name: `realcugan`.
+//
+// Two cascaded U-Nets (cunet_blocks.hpp) with valid convolutions; the first one up-samples. PyTorch reference:
+// tools/reference/cunet.py (UpCunet2x/3x/4x); state_dict keys unet1.*, unet2.* and, for 4×, conv_final.*.
+//
+//   x   [1, 3, n, n]   the image already padded (see pre-processing below); n even (2×, 4×) or n ≡ 0 mod 4 (3×)
+//   2×: z1 = unet1(x)                       UNet1, ConvT k4 s2 p3 bottom, 3 → 3      [1, 3, 2n − 32]
+//       y  = crop(z1, 20) + unet2(z1)       UNet2 3 → 3                                [1, 3, 2n − 72]
+//   3×: z1 = unet1(x)                       UNet1x3, ConvT k5 s3 p2 bottom            [1, 3, 3n − 44]
+//       y  = crop(z1, 20) + unet2(z1)                                                  [1, 3, 3n − 84]
+//   4×: z1 = unet1(x)                       UNet1 3 → 64, ConvT k4 s2 p3              [1, 64, 2n − 32]
+//       z  = crop(z1, 20) + unet2(z1)       UNet2 64 → 64                              [1, 64, 2n − 72]
+//       z  = crop(conv_final(z), 1)         Conv 3×3 valid 64 → 12                     [1, 12, 2n − 76]
+//       y  = pixel_shuffle(z, 2) + nearest×4(crop(x, 19))   (the unpadded image)       [1, 3, 4n − 152]
+//   alpha (Config, default 1) multiplies UNet2's x4 before its up-sampling ConvT.
+//   pro (Config, for the "pro" checkpoints): x ← 0.7·x + 0.15 first, y ← (y − 0.15)/0.7 last.
+//
+// Pre/post-processing (the app's whole-image mode, tile_mode 0 — cunet::upscale_whole_image() does it):
+// RGB in [0, 1]; **reflect**-pad p = 18 (2×), 14 (3×), 19 (4×) on the left/top and p plus the round-up of the
+// image size to a multiple of 2 (2×, 4×) or 4 (3×) on the right/bottom; run forward(); keep the top-left
+// s·h0 × s·w0; output round(clamp(y·255, 0, 255)). Reflect needs p + round-up < image size: images smaller than
+// 20 px (2×) are refused, as by PyTorch. info() carries border_mode, pre_pad and size_multiple.
+//
+// SE blocks pool over the whole current map, so the output depends on the padding and on tiling (see
+// cunet_blocks.hpp, SEStatistics, for sharing statistics across tiles).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pixforge/core/json.hpp"
+#include "pixforge/models/cunet_blocks.hpp"
+#include "pixforge/models/model.hpp"
+#include "pixforge/nn/layers.hpp"
+#include "pixforge/ops/elementwise.hpp"
+#include "pixforge/ops/pixel_shuffle.hpp"
+#include "pixforge/ops/upsample.hpp"
+
+namespace pixforge {
+
+class RealCUGAN : public ImageModel {
+ public:
+  struct Config {
+    int64_t scale = 2;   // 2, 3 or 4
+    float alpha = 1.0f;  // UNet2 x4 multiplier (upstream `alpha`; 1 = as trained)
+    bool pro = false;    // "pro" checkpoints: input 0.7·x + 0.15, output inverted
+    static Config from_json(const Json& j) {
+      Config c;
+      c.scale = j.get_int("scale", c.scale);
+      c.alpha = float(j.get_double("alpha", c.alpha));
+      c.pro = j.get_bool("pro", c.pro);
+      PIXFORGE_CHECK(c.scale == 2 || c.scale == 3 || c.scale == 4, ErrorCode::unsupported,
+                     "realcugan: config scale=", c.scale, " (Real-CUGAN exists for 2, 3 and 4)");
+      return c;
+    }
+  };
+
+  cunet::UNet1 unet1;
+  cunet::UNet2 unet2;
+  std::unique_ptr<Conv2d> conv_final;  // 4× only: 64 → 12, 3×3 valid
+
+  RealCUGAN() : RealCUGAN(Config()) {}
+  explicit RealCUGAN(const Config& c)
+      : unet1(3, c.scale == 4 ? 64 : 3,
+              c.scale == 3 ? cunet::UNet1Bottom::deconv_x3 : cunet::UNet1Bottom::deconv),
+        unet2(c.scale == 4 ? 64 : 3, c.scale == 4 ? 64 : 3),
+        config_(c) {
+    register_module("unet1", unet1);
+    register_module("unet2", unet2);
+    if (c.scale == 4) {
+      conv_final = std::make_unique<Conv2d>(64, 12, 3);
+      register_module("conv_final", *conv_final);
+    }
+    info_.arch = "realcugan";
+    info_.task = "upscale";
+    info_.scale = c.scale;
+    info_.border_mode = PaddingMode::reflect;
+    info_.pre_pad = pre_pad(c.scale);
+    info_.size_multiple = c.scale == 3 ? 4 : 2;
+    info_.halo = halo(c.scale);
+  }
+
+  // Reflect padding of the reference app per side, in input pixels.
+  static int64_t pre_pad(int64_t scale) { return scale == 2 ? 18 : scale == 3 ? 14 : 19; }
+  // Receptive-field radius in input pixels (worst output phase; measured with the reference's input gradients,
+  // SE means held fixed). Larger than pre_pad: the border output pixels see a few padded pixels by design.
+  static int64_t halo(int64_t scale) { return scale == 2 ? 19 : scale == 3 ? 16 : 20; }
+
+  const Config& config() const { return config_; }
+  const ImageModelInfo& info() const override { return info_; }
+
+  Tensor<float> forward(const Tensor<float>& x) const override { return forward(x, nullptr); }
+
+  // forward with an SE-statistics hook (nullptr: whole-map statistics, the reference behaviour).
+  Tensor<float> forward(const Tensor<float>& x_in, cunet::SEStatistics* stats) const {
+    PIXFORGE_CHECK(x_in.dim() == 4 && x_in.size(1) == 3, ErrorCode::shape_mismatch,
+                   "realcugan: expected an RGB tensor [N,3,H,W], got ", x_in.shape().str());
+    const int64_t m = info_.size_multiple, p = info_.pre_pad;
+    PIXFORGE_CHECK(x_in.size(2) % m == 0 && x_in.size(3) % m == 0 && x_in.size(2) > 2 * p && x_in.size(3) > 2 * p,
+                   ErrorCode::shape_mismatch, "realcugan ", config_.scale, "x: the padded input H and W must be ",
+                   "multiples of ", m, " and larger than 2·", p, " (pad the image with cunet::upscale_whole_image or ",
+                   "by info().pre_pad), got x=", x_in.shape().str());
+    const Tensor<float> x = config_.pro ? affine(x_in, 0.7f, 0.15f) : x_in;
+    const Tensor<float> z1 = unet1.forward(x, stats);                                // [N, 3|64, 2n−32 | 3n−44]
+    Tensor<float> z = cunet::crop_add(z1, 20, unet2.forward(z1, config_.alpha, stats), "realcugan");
+    Tensor<float> y;
+    if (config_.scale != 4) {
+      y = std::move(z);                                                               // [N, 3, 2n−72 | 3n−84]
+    } else {
+      z = (*conv_final)(z);                                                           // [N, 12, 2n − 74, ·]
+      z = crop(z, 1, 1, z.size(2) - 2, z.size(3) - 2);                                // [N, 12, 2n − 76, ·]
+      const Tensor<float> base = crop(x, p, p, x.size(2) - 2 * p, x.size(3) - 2 * p);  // [N, 3, n − 38, ·]
+      y = add(pixel_shuffle(z, 2),                                                    // [N, 3, 4n − 152, ·]
+              interpolate(base, InterpolateParams::by_scale(4, InterpolateMode::nearest)));
+    }
+    return config_.pro ? affine(y, 1.0f / 0.7f, -0.15f / 0.7f) : y;
+  }
+
+ private:
+  Config config_;
+  ImageModelInfo info_;
+};
+
+inline const bool kRealCuganRegistered =
+    register_model<RealCUGAN>("realcugan", "Real-CUGAN UpCunet 2x/3x/4x (two cascaded U-Nets with SE; anime SR)");
+
+}  // namespace pixforge

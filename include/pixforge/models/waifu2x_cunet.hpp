@@ -1,0 +1,84 @@
+// pixforge/models/waifu2x_cunet.hpp — waifu2x CUNet (1×, `cunet`) and UpCUNet (2×, `upcunet`), nagadomi's
+// two-cascaded-U-Net models (part-b.md §7.3). Arch name: `waifu2x_cunet`, Config {scale: 1 | 2}.
+//
+// The same blocks as Real-CUGAN (cunet_blocks.hpp); the 2× graph is exactly Real-CUGAN 2×'s. PyTorch reference:
+// tools/reference/cunet.py (CUNet, UpCUNet); state_dict keys unet1.*, unet2.* (Real-CUGAN naming).
+//
+//   x   [1, 3, n, n]   the image already padded (see below); n ≡ 0 mod 4 (1×) or even (2×)
+//   1×: z1 = unet1(x)                   UNet1 with a 3×3 valid conv bottom, 3 → 3       [1, 3, n − 16]
+//       y  = crop(z1, 20) + unet2(z1)   UNet2 3 → 3                                      [1, 3, n − 56]
+//   2×: z1 = unet1(x)                   UNet1 with a ConvT k4 s2 p3 bottom               [1, 3, 2n − 32]
+//       y  = crop(z1, 20) + unet2(z1)                                                    [1, 3, 2n − 72]
+//
+// Pre/post-processing: RGB in [0, 1]; **replicate**-pad 28 px (1×) or 18 px (2×) per side ("offset" 28 / 36
+// output px), plus the round-up of the image size to a multiple of 4 (1×) or 2 (2×) on the right/bottom (our
+// whole-image convention; the apps pad whole blocks); run forward(); keep scale·h0 × scale·w0; clip to [0, 1] and
+// write v·255 + 0.5. cunet::upscale_whole_image() does all but the clip. The Lua reference does not clamp between
+// the two U-Nets (nunif's port does unless `no_clip`). SE statistics are whole-map: results depend on tiling.
+#pragma once
+
+#include <string>
+
+#include "pixforge/core/json.hpp"
+#include "pixforge/models/cunet_blocks.hpp"
+#include "pixforge/models/model.hpp"
+
+namespace pixforge {
+
+class Waifu2xCUNet : public ImageModel {
+ public:
+  struct Config {
+    int64_t scale = 2;  // 1 (cunet, denoise only) or 2 (upcunet)
+    static Config from_json(const Json& j) {
+      Config c;
+      c.scale = j.get_int("scale", c.scale);
+      PIXFORGE_CHECK(c.scale == 1 || c.scale == 2, ErrorCode::unsupported, "waifu2x_cunet: config scale=", c.scale,
+                     " (cunet is 1x, upcunet 2x)");
+      return c;
+    }
+  };
+
+  cunet::UNet1 unet1;
+  cunet::UNet2 unet2;
+
+  Waifu2xCUNet() : Waifu2xCUNet(Config()) {}
+  explicit Waifu2xCUNet(const Config& c)
+      : unet1(3, 3, c.scale == 1 ? cunet::UNet1Bottom::conv : cunet::UNet1Bottom::deconv), unet2(3, 3), config_(c) {
+    register_module("unet1", unet1);
+    register_module("unet2", unet2);
+    info_.arch = "waifu2x_cunet";
+    info_.task = c.scale == 1 ? "denoise" : "upscale";
+    info_.scale = c.scale;
+    info_.border_mode = PaddingMode::replicate;
+    info_.pre_pad = c.scale == 1 ? 28 : 18;
+    info_.size_multiple = c.scale == 1 ? 4 : 2;
+    info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (tools/reference/cunet.py gradients)
+  }
+
+  const Config& config() const { return config_; }
+  const ImageModelInfo& info() const override { return info_; }
+
+  Tensor<float> forward(const Tensor<float>& x) const override { return forward(x, nullptr); }
+
+  // forward with an SE-statistics hook (nullptr: whole-map statistics, the reference behaviour).
+  Tensor<float> forward(const Tensor<float>& x, cunet::SEStatistics* stats) const {
+    PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == 3, ErrorCode::shape_mismatch,
+                   "waifu2x_cunet: expected an RGB tensor [N,3,H,W], got ", x.shape().str());
+    const int64_t m = info_.size_multiple, p = info_.pre_pad;
+    PIXFORGE_CHECK(x.size(2) % m == 0 && x.size(3) % m == 0 && x.size(2) > 2 * p && x.size(3) > 2 * p,
+                   ErrorCode::shape_mismatch, "waifu2x_cunet ", config_.scale, "x: the padded input H and W must be ",
+                   "multiples of ", m, " and larger than 2·", p, " (pad the image with cunet::upscale_whole_image or ",
+                   "by info().pre_pad), got x=", x.shape().str());
+    const Tensor<float> z1 = unet1.forward(x, stats);                                   // [N, 3, n−16 | 2n−32]
+    return cunet::crop_add(z1, 20, unet2.forward(z1, 1.0f, stats), "waifu2x_cunet");   // [N, 3, n−56 | 2n−72]
+  }
+
+ private:
+  Config config_;
+  ImageModelInfo info_;
+};
+
+inline const bool kWaifu2xCunetRegistered =
+    register_model<Waifu2xCUNet>("waifu2x_cunet", "waifu2x CUNet 1x / UpCUNet 2x (two cascaded U-Nets with SE)");
+
+}  // namespace pixforge
