@@ -223,3 +223,26 @@ TEST_CASE("pixforge: usage errors exit 2 and touch nothing") {
   CHECK(contains(run_cli({"run", kModel, kSample, dir.file("o.png"), "--mask", kSample}).err, "takes no mask"));
   CHECK(contains(run_cli({"run", kModel, in_copy, in_copy}).err, "never overwrites its input"));
 }
+
+TEST_CASE("pixforge run --verbose: peak RSS is bounded by the tile, not by the image") {
+  TempDir dir;
+  const std::string in = dir.file("big.png");
+  Image img = Image::blank(1024, 1024, 3);
+  for (size_t k = 0; k < img.pixels.size(); ++k) img.pixels[k] = uint8_t((k * 2654435761u) >> 24);
+  save_image(in, img);
+  auto peak_mib = [&](const std::string& tile) {
+    const Result r = run_cli({"run", kModel, in, dir.file("out_" + tile + ".png"), "--tile", tile, "--verbose"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const size_t at = r.err.find("peak RSS ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(r.err.substr(at + 9));
+  };
+  const double tiled = peak_mib("128"), whole = peak_mib("0");
+  INFO("peak RSS tiled ", tiled, " MiB, untiled ", whole, " MiB");
+  // 1024² -> 2048² RGB: 3 MiB in + 12 MiB out + a 140² tile's activations (~7 MiB) + the program; untiled, the
+  // activations of the whole image (~330 B/px = 330 MiB) dominate.
+  CHECK(tiled < 100.0);
+  CHECK(tiled * 2 < whole);
+  CHECK(slurp(dir.file("out_128.png")) == slurp(dir.file("out_0.png")));
+}
