@@ -14,3 +14,5 @@
 #if __has_include("pixforge/models/srvgg.hpp")
 #include "pixforge/models/srvgg.hpp"
 #endif
+#include "pixforge/models/upscalerjs_rdn.hpp"
+#include "pixforge/models/upscalerjs_rrdn.hpp"
