@@ -14,7 +14,8 @@
 // What run() does, in order (only ImageModel::info() is consulted, so every registered model works):
 //   1. Channels. The alpha channel of a 2/4-channel image is split off. The colour part is fed as the model's
 //      in_channels: gray -> RGB by replication for RGB models (and the RGB output is turned back into gray with
-//      Pillow's luma when the input was gray), RGB -> gray with Pillow's luma for 1-channel models. Values are
+//      Pillow's luma when the input was gray, except for task "colorize"), RGB -> gray with Pillow's luma for
+//      1-channel models (a 1 -> 3 channel model gives RGB). Values are
 //      normalised to info().range (io/image.hpp's table).
 //   2. Padding, in "padded coordinates": the image gets info().pre_pad pixels on every side with
 //      info().border_mode (the reference app's F.pad), plus extra rows/columns at the bottom/right, with the same
@@ -248,7 +249,8 @@ class Pipeline {
     const int W = image.width, H = image.height, C = image.channels;
     const int color_in = (C == 2 || C == 4) ? C - 1 : C;
     const bool has_alpha = color_in != C;
-    const bool back_to_gray = color_in == 1 && i.out_channels == 3;
+    // Gray was widened to RGB for the model: narrow the result again (not for colourisers, whose point is colour).
+    const bool back_to_gray = color_in == 1 && i.in_channels == 3 && i.out_channels == 3 && i.task != "colorize";
     const int color_out = back_to_gray ? 1 : int(i.out_channels);
     const int out_c = color_out + (has_alpha ? 1 : 0);
     const int64_t OH = int64_t(H) * i.scale, OW = int64_t(W) * i.scale;

@@ -242,6 +242,11 @@ TEST_CASE("gray input: RGB model sees replicated gray and gives gray back (Pillo
   const Image g = gp.run(rgb, with_tile(6));
   CHECK(g.channels == 1);
   CHECK(g.pixels == gp.run(convert_channels(rgb, 1), with_tile(0)).pixels);
+  // A 1 -> 3 channel model (a coloriser) gives RGB for gray input.
+  TestNetOptions c;
+  c.in_channels = 1;
+  const Image colored = test_pipeline(c).run(random_image(9, 7, 1, 602), with_tile(4));
+  CHECK(colored.channels == 3);
 }
 
 TEST_CASE("alpha: untouched for 1x models, resized bilinearly for SR, merged back") {
