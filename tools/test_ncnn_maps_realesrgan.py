@@ -87,8 +87,8 @@ class RealEsrganMapsTest(unittest.TestCase):
 
     def test_srvgg_refuses_changed_graphs(self):
         cases = [
-            ("Resize_37                1 1 input.1_splitncnn_0 111 0=1", "Resize_37                1 1 input.1_splitncnn_0 111 0=2",
-             "nearest"),
+            ("Resize_37                1 1 input.1_splitncnn_0 111 0=1",
+             "Resize_37                1 1 input.1_splitncnn_0 111 0=2", "nearest"),
             ("Add_38                   2 1 106 111 output", "Add_38                   2 1 106 111 output 0=2",
              "BinaryOp add"),
         ]

@@ -165,7 +165,8 @@ class RRDBNet : public ImageModel {
     register_module("conv_up2", conv_up2);
     register_module("conv_hr", conv_hr);
     register_module("conv_last", conv_last);
-    for (Conv2d* conv : {&conv_up1, &conv_up2, &conv_hr}) conv->params.act = Act::leaky_relu(rrdbnet_detail::kLReluSlope);
+    for (Conv2d* conv : {&conv_up1, &conv_up2, &conv_hr})
+      conv->params.act = Act::leaky_relu(rrdbnet_detail::kLReluSlope);  // fused; conv_first/conv_body/conv_last: none
 
     const int64_t u = c.unshuffle();
     info_.arch = "rrdbnet";

@@ -65,8 +65,9 @@ class SRVGGNetCompact : public ImageModel {
       PIXFORGE_CHECK(num_in_ch >= 1 && num_in_ch <= 64 && num_out_ch == num_in_ch, ErrorCode::invalid_argument,
                      "srvgg_compact: config num_in_ch=", num_in_ch, " num_out_ch=", num_out_ch,
                      ": the input-image residual needs equal channel counts in [1, 64]");
-      PIXFORGE_CHECK(num_feat >= 1 && num_feat <= 4096 && num_conv >= 0 && num_conv <= 1000, ErrorCode::invalid_argument,
-                     "srvgg_compact: config num_feat=", num_feat, " num_conv=", num_conv, " out of range");
+      PIXFORGE_CHECK(num_feat >= 1 && num_feat <= 4096 && num_conv >= 0 && num_conv <= 1000,
+                     ErrorCode::invalid_argument, "srvgg_compact: config num_feat=", num_feat, " num_conv=", num_conv,
+                     " out of range");
       PIXFORGE_CHECK(upscale >= 1 && upscale <= 16, ErrorCode::invalid_argument, "srvgg_compact: config upscale=",
                      upscale, " out of range [1, 16]");
     }
