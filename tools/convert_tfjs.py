@@ -82,32 +82,33 @@ def read_weights(model_path, manifest):
     for gi, group in enumerate(manifest):
         paths = [os.path.join(base, p) for p in group["paths"]]
         shards += paths
-        data = b"".join(open(p, "rb").read() for p in paths)
+        data = b""
+        for p in paths:
+            with open(p, "rb") as f:
+                data += f.read()
         off = 0
         for w in group["weights"]:
             name, shape = w["name"], [int(s) for s in w["shape"]]
             n = int(np.prod(shape)) if shape else 1
             q = w.get("quantization")
-            if q:
-                qd = q["dtype"]
-                if qd in QDTYPES:
-                    dt = np.dtype(QDTYPES[qd]).newbyteorder("<")
-                    raw = np.frombuffer(data, dt, n, off).astype(np.float64)
-                    val = raw * float(q["scale"]) + float(q["min"])
-                elif qd == "float16":
-                    dt = np.dtype("<f2")
-                    val = np.frombuffer(data, dt, n, off).astype(np.float64)
-                else:
-                    raise ConvertError("%s: weight '%s' has unsupported quantization dtype '%s'" % (model_path, name, qd))
-            else:
-                if w["dtype"] not in DTYPES:
-                    raise ConvertError("%s: weight '%s' has unsupported dtype '%s'" % (model_path, name, w["dtype"]))
+            qd = q["dtype"] if q else None
+            if qd in QDTYPES:
+                dt = np.dtype(QDTYPES[qd]).newbyteorder("<")
+            elif qd == "float16":
+                dt = np.dtype("<f2")
+            elif qd is not None:
+                raise ConvertError("%s: weight '%s' has unsupported quantization dtype '%s'" % (model_path, name, qd))
+            elif w["dtype"] in DTYPES:
                 dt = np.dtype(DTYPES[w["dtype"]]).newbyteorder("<")
-                val = np.frombuffer(data, dt, n, off)
+            else:
+                raise ConvertError("%s: weight '%s' has unsupported dtype '%s'" % (model_path, name, w["dtype"]))
             if off + n * dt.itemsize > len(data):
                 raise ConvertError("%s: weight '%s' %s needs bytes %d..%d but group %d's shards %s hold %d"
                                    % (model_path, name, shape, off, off + n * dt.itemsize, gi, group["paths"],
                                       len(data)))
+            val = np.frombuffer(data, dt, n, off).astype(np.float64)
+            if qd in QDTYPES:
+                val = val * float(q["scale"]) + float(q["min"])  # TF.js dequantization
             off += n * dt.itemsize
             if name in out:
                 raise ConvertError("%s: weight '%s' appears twice in the manifest" % (model_path, name))
