@@ -35,10 +35,16 @@
 //
 // halo (exact receptive radius, input pixels; tests/models/test_rrdbnet.cpp measures it): on the trunk grid,
 // conv_first + 15·B convs (3 RDBs × 5 per RRDB) + conv_body reach T = 15·B + 2 trunk pixels; the up path adds one
-// conv at 2× and three at 4× = 5 pixels of the 4× grid. Mapped back through the nearest up-sampling and the
-// pixel_unshuffle by u (1, 2, 4; output scale s = 4/u) that is u·T + 8/s = u·(15·B + 4) input pixels: 349 for
-// x4plus, 698 for x2plus, 94 for anime_6B. Tiling with less context (Real-ESRGAN's default tile_pad is 10) changes
-// pixels near the tile seams.
+// conv at 2× and three at 4× = 5 pixels of the 4× grid, which through the nearest up-sampling reach 2 more trunk
+// pixels. With the pixel_unshuffle by u (1, 2, 4) that is u·(T + 2) = u·(15·B + 4) input pixels: 349 for x4plus,
+// 698 for x2plus, 94 for anime_6B. Tiling with less context (Real-ESRGAN's default tile_pad is 10) changes pixels
+// near the tile seams.
+//
+// Weights: tools/convert_ncnn.py rrdbnet (realesrgan-x4plus-anime.param/.bin) or tools/convert_pth.py --arch rrdbnet
+// (BasicSR / Real-ESRGAN / original ESRGAN .pth; config inferred from the keys). Usage:
+//
+//     std::unique_ptr<ImageModel> net = load_model("weights/realesrgan-x4plus-anime.safetensors");
+//     Tensor<float> y = net->forward(x);     // x [1, 3, H, W] RGB in [0, 1] -> y [1, 3, 4H, 4W]; clamp when saving
 #pragma once
 
 #include <memory>

@@ -22,6 +22,12 @@
 // default 10 px: info().pre_pad), output clamped to [0, 1]. The residual needs num_out_ch == num_in_ch (checked).
 // halo: num_conv + 2 convs at the input resolution, each radius 1 → num_conv + 2 input pixels (18 for animevideov3);
 // the pixel shuffle and the nearest up-sampling add no context.
+//
+// Weights: tools/convert_ncnn.py srvgg_compact (realesr-animevideov3-x4.param/.bin) or tools/convert_pth.py --arch
+// srvgg_compact (act_type relu / leakyrelu must then be given with --config: those leave no weights). Usage:
+//
+//     std::unique_ptr<ImageModel> net = load_model("weights/realesr-animevideov3-x4.safetensors");
+//     Tensor<float> y = net->forward(x);     // x [1, 3, H, W] RGB in [0, 1] -> y [1, 3, 4H, 4W]; clamp when saving
 #pragma once
 
 #include <memory>
