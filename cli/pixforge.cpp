@@ -1,6 +1,7 @@
 // pixforge — command-line front end of the Pipeline API (include/pixforge/pipeline.hpp).
 //
-//   pixforge run MODEL.safetensors IN OUT [--tile N] [--threads N] [--memory MIB] [--mask M] [--quiet] [--verbose]
+//   pixforge run MODEL.safetensors IN OUT [--tile N] [--threads N] [--memory MIB] [--halo N]
+//                [--mask M] [--quiet] [--verbose]
 //   pixforge info MODEL.safetensors
 //   pixforge archs
 //   pixforge --help | pixforge <command> --help | pixforge --version
@@ -63,6 +64,8 @@ const char* const kRunHelp =
     "  --tile N      tile edge in input pixels; 0 = no tiling; default: automatic from the memory budget.\n"
     "                Tiles overlap by the network's receptive field, so the result equals an untiled run.\n"
     "  --memory MIB  activation memory budget for the automatic tile size (default 512)\n"
+    "  --halo N      context per tile side in input pixels (default: the network's receptive radius, exact);\n"
+    "                smaller values make tiles approximate but cheaper (RRDBNet's exact radius is ~350 px)\n"
     "  --threads N   worker threads (default: all cores, or OMP_NUM_THREADS)\n"
     "  --mask M      mask image, for models whose task needs one (inpainting; none is built in yet)\n"
     "  --quiet       no progress bar\n"
@@ -176,6 +179,8 @@ int cmd_run(const std::vector<std::string>& args) {
       opt.tile = parse_int(a, value(), 0, int64_t(1) << 30);
     } else if (a == "--threads") {
       threads = int(parse_int(a, value(), 1, 1024));
+    } else if (a == "--halo") {
+      opt.halo = parse_int(a, value(), 0, int64_t(1) << 20);
     } else if (a == "--memory") {
       opt.memory_budget = parse_int(a, value(), 1, int64_t(1) << 30) << 20;
     } else if (a == "--mask") {
@@ -220,11 +225,12 @@ int cmd_run(const std::vector<std::string>& args) {
   const pf::TilePlan plan = pipe.plan(image.height, image.width, opt);
   if (verbose)
     std::fprintf(stderr,
-                 "model: %s (task %s, scale %lld, halo %lld, ~%lld B/px); image %dx%dx%d; tile %lld -> %lldx%lld "
-                 "tiles\n",
+                 "model: %s (task %s, scale %lld, receptive radius %lld, ~%lld B/px); image %dx%dx%d; tile %lld, "
+                 "halo %lld -> %lldx%lld tiles, ~%lld MiB of activations each\n",
                  info.arch.c_str(), info.task.c_str(), (long long)info.scale, (long long)info.halo,
                  (long long)plan.bytes_per_pixel, image.width, image.height, image.channels, (long long)plan.tile,
-                 (long long)plan.tiles_x, (long long)plan.tiles_y);
+                 (long long)plan.halo, (long long)plan.tiles_x, (long long)plan.tiles_y,
+                 (long long)(plan.tile_bytes >> 20));
   ProgressBar bar;
   if (!quiet && plan.count() > 1) opt.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
   opt.notice = nullptr;  // already reported by plan()

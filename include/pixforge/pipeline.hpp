@@ -27,7 +27,9 @@
 //      border of the padded input it therefore ends exactly where the whole-image run ends, so the model's own
 //      border handling (zero-padded convs, clamped bicubic taps) sees the same thing; inside, the halo covers the
 //      receptive field. Result: a tiled run equals the untiled run up to float summation order (tests check
-//      max abs ≤ 1e-5 and identical 8-bit output). An axis that fits in one tile is not cut at all.
+//      max abs ≤ 1e-5, and 8-bit outputs identical but for rare 1-LSB flips of values within float noise of a
+//      rounding tie). An axis that fits in one tile is not cut at all. opt.halo < info().halo makes tiles
+//      approximate (for RRDBNet, whose exact radius is hundreds of pixels; opt.notice says so).
 //   4. Each tile's output (scale × its input, or smaller by an even number of pixels for models whose valid
 //      convolutions shrink it symmetrically) is cropped to the tile's core × scale and written straight into the
 //      8-bit output image (denormalised, clamped, rounded), so peak memory ≈ input image + output image + one
@@ -75,6 +77,10 @@ namespace pixforge {
 
 struct RunOptions {
   int64_t tile = -1;                          // tile edge in input pixels; 0 = untiled; -1 = automatic
+  // Context added to each side of a tile, in input pixels. -1 = info().halo, the receptive radius: exact. A
+  // smaller value (Real-ESRGAN's tile_pad 10, say) trades exactness for memory and speed on models with huge
+  // receptive fields (RRDBNet: hundreds of pixels); the seams are then only approximately invisible.
+  int64_t halo = -1;
   int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
   // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles.
   std::function<void(int64_t done, int64_t total)> progress;
@@ -90,7 +96,9 @@ struct TilePlan {
   int64_t tile = 0;                  // tile edge used (0 = whole image)
   int64_t tiles_y = 1, tiles_x = 1;  // number of tile rows / columns
   int64_t padded_h = 0, padded_w = 0;  // size of the padded input (pre_pad + size_multiple padding)
+  int64_t halo = 0;                  // context per tile side used
   int64_t bytes_per_pixel = 0;       // activation estimate used
+  int64_t tile_bytes = 0;            // estimated activation bytes of the largest tile (or the whole image)
   int64_t count() const { return tiles_y * tiles_x; }
 };
 
@@ -203,10 +211,15 @@ class Pipeline {
     PIXFORGE_CHECK(h > 0 && w > 0, ErrorCode::invalid_argument, "pipeline '", i.arch, "': empty input ", h, "x", w);
     PIXFORGE_CHECK(opt.tile >= -1, ErrorCode::invalid_argument, "pipeline '", i.arch, "': tile size ", opt.tile,
                    " (use > 0, 0 = untiled, -1 = automatic)");
+    PIXFORGE_CHECK(opt.halo >= -1, ErrorCode::invalid_argument, "pipeline '", i.arch, "': halo ", opt.halo,
+                   " (use >= 0, or -1 for the model's receptive radius ", i.halo, ")");
     TilePlan p;
     p.padded_h = padded_size(h);
     p.padded_w = padded_size(w);
     p.bytes_per_pixel = activation_bytes_per_pixel(*model_);
+    p.halo = opt.halo >= 0 ? opt.halo : i.halo;
+    const int64_t m = i.size_multiple;
+    const int64_t extra = 2 * (detail::ceil_div(p.halo, m) * m);  // context on both sides, aligned
     int64_t tile = opt.tile;
     if (i.global_context && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
@@ -223,9 +236,9 @@ class Pipeline {
         tile = 0;
       } else {
         const int64_t side = int64_t(std::sqrt(double(opt.memory_budget) / double(p.bytes_per_pixel)));
-        const int64_t m = i.size_multiple;
-        const int64_t extra = 2 * (detail::ceil_div(i.halo, m) * m);  // context on both sides, aligned
-        tile = std::max<int64_t>(side - extra, std::max<int64_t>(32, m));
+        // When the context alone eats the budget, tiles of about the halo's size keep the recomputed overlap
+        // below 9x; the budget is then exceeded (reported below).
+        tile = std::max<int64_t>(side - extra, std::max<int64_t>({32, m, side - extra > 0 ? 0 : p.halo}));
         tile = std::max<int64_t>(m, tile / m * m);
       }
     }
@@ -233,6 +246,19 @@ class Pipeline {
     p.tiles_y = tile > 0 && tile < h ? detail::ceil_div(h, tile) : 1;
     p.tiles_x = tile > 0 && tile < w ? detail::ceil_div(w, tile) : 1;
     if (p.count() == 1) p.tile = 0;
+    const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra + m);
+    const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra + m);
+    p.tile_bytes = eh * ew * p.bytes_per_pixel;
+    if (opt.notice) {
+      if (p.count() > 1 && p.halo < i.halo)
+        opt.notice(msg("approximate tiles: halo ", p.halo, " < the receptive radius ", i.halo, " of '", i.arch,
+                       "', so tile seams may differ from an untiled run"));
+      if (opt.tile < 0 && p.tile_bytes > opt.memory_budget)
+        opt.notice(msg("the memory budget of ", opt.memory_budget >> 20, " MiB is too small for '", i.arch,
+                       "' (halo ", p.halo, ", ~", p.bytes_per_pixel, " B/px): a ", eh, "x", ew,
+                       " tile needs an estimated ", p.tile_bytes >> 20, " MiB; raise the budget or use a smaller "
+                       "halo (approximate tiles)"));
+    }
     return p;
   }
 
@@ -374,9 +400,9 @@ class Pipeline {
                Sink&& sink) const {
     const ImageModelInfo& i = info();
     const std::vector<detail::TileSpan> ys =
-        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, i.halo, plan.tile);
+        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.halo, plan.tile);
     const std::vector<detail::TileSpan> xs =
-        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, i.halo, plan.tile);
+        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.halo, plan.tile);
     const int64_t total = int64_t(ys.size() * xs.size());
     if (opt.progress) opt.progress(0, total);
     int64_t done = 0;

@@ -116,6 +116,10 @@ TEST_CASE("pixforge run: output equals the in-process pipeline, tiled or not, wi
   REQUIRE(r.code == 0);
   CHECK(contains(r.err, "36/36 tiles 100%"));
   CHECK(contains(r.err, "peak RSS"));
+  // An explicit smaller halo runs, and says the tiles are approximate.
+  r = run_cli({"run", kModel, kSample, dir.file("approx.png"), "--tile", "50", "--halo", "2"});
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.err, "approximate tiles: halo 2 < the receptive radius 6 of 'tiny_sr'"));
   r = run_cli({"run", "--tile", "0", "--quiet", kModel, kSample, u});
   REQUIRE(r.code == 0);
   CHECK(r.err.empty());
@@ -204,6 +208,7 @@ TEST_CASE("pixforge: usage errors exit 2 and touch nothing") {
       {"run", kModel, kSample, dir.file("o.png"), "--tile", "abc"},
       {"run", kModel, kSample, dir.file("o.png"), "--tile", "-3"},
       {"run", kModel, kSample, dir.file("o.png"), "--threads"},
+      {"run", kModel, kSample, dir.file("o.png"), "--halo", "-1"},
       {"run", kModel, kSample, dir.file("o.png"), "--bogus"},
       {"run", kModel, kSample, dir.file("o.webp")},
       {"run", kModel, kSample, dir.file("o.png"), "--mask", kSample},  // tiny_sr takes no mask

@@ -170,6 +170,38 @@ TEST_CASE("a halo smaller than the receptive field is detectably wrong (the exac
   CHECK(max_abs_diff(pipe.run_tensor(x, with_tile(10)), pipe.run_tensor(x, with_tile(0))) > 1e-4);
 }
 
+TEST_CASE("RunOptions::halo: smaller context is approximate and says so; the budget notice") {
+  TestNetOptions o;
+  const Pipeline pipe = test_pipeline(o);
+  const Tensor<float> x = image_to_tensor(random_image(40, 40, 3, 8));
+  RunOptions opt = with_tile(10);
+  opt.halo = 2;
+  std::vector<std::string> notes;
+  opt.notice = [&](const std::string& s) { notes.push_back(s); };
+  const TilePlan plan = pipe.plan(40, 40, opt);
+  CHECK(plan.halo == 2);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("approximate tiles: halo 2 < the receptive radius 8 of 'test_net'") != std::string::npos);
+  CHECK(max_abs_diff(pipe.run_tensor(x, opt), pipe.run_tensor(x, with_tile(0))) > 1e-4);
+  opt.halo = 8;  // = the model's: exact, no notice
+  notes.clear();
+  CHECK(max_abs_diff(pipe.run_tensor(x, opt), pipe.run_tensor(x, with_tile(0))) <= 1e-5);
+  CHECK(notes.empty());
+  opt.halo = -2;
+  CHECK_THROWS_WITH_AS(pipe.plan(40, 40, opt), doctest::Contains("halo -2"), Error);
+  // A receptive field too big for the budget: tiles about the halo's size, and a notice with the estimate.
+  TestNetOptions big;
+  big.halo = 300;
+  RunOptions auto_opt;
+  auto_opt.memory_budget = int64_t(16) << 20;
+  auto_opt.notice = [&](const std::string& s) { notes.push_back(s); };
+  const TilePlan bp = test_pipeline(big).plan(2000, 2000, auto_opt);
+  CHECK(bp.tile == 300);
+  CHECK(bp.tile_bytes > auto_opt.memory_budget);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("memory budget of 16 MiB is too small for 'test_net' (halo 300") != std::string::npos);
+}
+
 TEST_CASE("size_multiple: stride-2 model, odd sizes padded up and tiles aligned") {
   TestNetOptions o;
   o.down = true;
@@ -313,7 +345,7 @@ TEST_CASE("global-context models: automatic mode runs untiled with a notice, an 
   RunOptions opt;
   opt.memory_budget = 1 << 16;
   std::string note;
-  opt.notice = [&](const std::string& s) { note = s; };
+  opt.notice = [&](const std::string& s) { note += s + "\n"; };
   const TilePlan plan = pipe.plan(30, 40, opt);
   CHECK(plan.count() == 1);
   CHECK(note.find("tiling disabled") != std::string::npos);
