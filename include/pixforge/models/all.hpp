@@ -16,3 +16,5 @@
 #endif
 #include "pixforge/models/upscalerjs_rdn.hpp"
 #include "pixforge/models/upscalerjs_rrdn.hpp"
+#include "pixforge/models/u2net.hpp"
+#include "pixforge/models/isnet.hpp"
