@@ -1,8 +1,15 @@
 // Real-CUGAN and the shared U-Net blocks (cunet_blocks.hpp) against PyTorch (tools/reference/cunet.py via
 // tools/golden/gen_cunet.py): blocks, whole networks with hashed random weights, the real converted
-// up2x-conservative weights, parameter counts, SE-statistics hook, threads, errors.
+// up2x-conservative weights, parameter counts, SE-statistics hook, threads, errors; and parity with the reference
+// app realcugan-ncnn-vulkan (CPU) on two crops of examples/data/sample.png (tests/data/parity/realcugan.md).
+#define PIXFORGE_IMPLEMENTATION  // load_image for the parity PNGs (one TU of this test executable)
 #include "pixforge/models/realcugan.hpp"
+
+#include <cmath>
+
 #include "cunet_test_util.hpp"
+#include "pixforge/io/image.hpp"
+#include "pixforge/pipeline.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;
@@ -25,6 +32,31 @@ struct RecordReplay : cunet::SEStatistics {
     return recorded.at(next++);
   }
 };
+
+struct ByteDiff {
+  int max_abs = 0;
+  double mean_abs = 0, psnr = INFINITY;
+  int64_t differing = 0;
+};
+
+ByteDiff compare_images(const Image& a, const Image& b) {
+  REQUIRE(a.width == b.width);
+  REQUIRE(a.height == b.height);
+  REQUIRE(a.channels == b.channels);
+  ByteDiff d;
+  double sum = 0, sq = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    const int e = std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+    d.max_abs = std::max(d.max_abs, e);
+    d.differing += e != 0;
+    sum += e;
+    sq += double(e) * e;
+  }
+  d.mean_abs = sum / double(a.pixels.size());
+  const double mse = sq / double(a.pixels.size());
+  if (mse > 0) d.psnr = 10.0 * std::log10(255.0 * 255.0 / mse);
+  return d;
+}
 }  // namespace
 
 TEST_CASE("cunet blocks: SEBlock matches PyTorch; squeeze, gate and scale are separable") {
@@ -182,4 +214,30 @@ TEST_CASE("realcugan: bad inputs give clear errors") {
   CHECK_THROWS_AS(cunet::upscale_whole_image(net, Tensor<float>::zeros({1, 3, 18, 30})), Error);
   CHECK_THROWS_WITH_AS(RealCUGAN::Config::from_json(Json::parse(R"({"scale": 5})", "cfg")),
                        doctest::Contains("config scale=5"), Error);
+}
+
+TEST_CASE("realcugan: parity with realcugan-ncnn-vulkan (CPU, -g -1 -s 2 -n -1)") {
+  auto m = load_model(kWeights);
+  const auto& net = dynamic_cast<const RealCUGAN&>(*m);
+  for (const char* size : {"64x48", "61x45"}) {
+    const Image in = load_image(test::source_path(std::string("tests/data/parity/realcugan_in_") + size + ".png"), 3);
+    const Image app = load_image(
+        test::source_path(std::string("tests/data/parity/realcugan_up2x_conservative_out_") + size + ".png"), 3);
+    // the app's pre-processing: p / 255, reflect pad 18 (+ round-up to even), network, round(clamp(y) · 255)
+    const Image ours =
+        tensor_to_image(cunet::upscale_whole_image(net, image_to_tensor(in, Range::unit)), Range::unit, Rounding::round);
+    const ByteDiff d = compare_images(ours, app);
+    MESSAGE("Real-CUGAN up2x-conservative vs realcugan-ncnn-vulkan ", std::string(size), ": max abs ", d.max_abs,
+            " LSB, mean abs ", d.mean_abs, ", differing bytes ", d.differing, ", PSNR ", d.psnr, " dB");
+    CHECK(d.max_abs <= 1);
+    CHECK(d.mean_abs <= 0.5);
+    CHECK(d.psnr >= 50.0);
+    // the generic Pipeline, which only reads info() (border mode, pre_pad, size multiple), gives the same image
+    RunOptions whole;
+    whole.tile = 0;
+    const ByteDiff p = compare_images(Pipeline::load(kWeights).run(in, whole), app);
+    MESSAGE("  via Pipeline: max abs ", p.max_abs, " LSB, PSNR ", p.psnr, " dB");
+    CHECK(p.max_abs <= 1);
+    CHECK(p.psnr >= 50.0);
+  }
 }

@@ -18,3 +18,5 @@
 #include "pixforge/models/upscalerjs_rrdn.hpp"
 #include "pixforge/models/u2net.hpp"
 #include "pixforge/models/isnet.hpp"
+#include "pixforge/models/realcugan.hpp"
+#include "pixforge/models/waifu2x_cunet.hpp"

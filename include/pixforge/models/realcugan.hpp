@@ -79,6 +79,7 @@ class RealCUGAN : public ImageModel {
     info_.pre_pad = pre_pad(c.scale);
     info_.size_multiple = c.scale == 3 ? 4 : 2;
     info_.halo = halo(c.scale);
+    info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
   }
 
   // Reflect padding of the reference app per side, in input pixels.

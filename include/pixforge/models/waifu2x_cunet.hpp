@@ -53,6 +53,7 @@ class Waifu2xCUNet : public ImageModel {
     info_.pre_pad = c.scale == 1 ? 28 : 18;
     info_.size_multiple = c.scale == 1 ? 4 : 2;
     info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (tools/reference/cunet.py gradients)
+    info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
   }
 
   const Config& config() const { return config_; }
