@@ -130,6 +130,8 @@ TEST_CASE("rrdbnet: info() (scale, pre-padding, halo, size multiple)") {
   CHECK(x4.pre_pad == 10);
   CHECK(x4.halo == 349);
   CHECK(x4.size_multiple == 1);
+  CHECK(x4.activation_bytes_per_pixel == 4 * (3 * 64 * 16 + 4 * 64 + 8 * 32));
+  CHECK_FALSE(x4.global_context);
   c.num_block = 6;
   CHECK(RRDBNet(c).info().halo == 94);
   c.scale = 2;

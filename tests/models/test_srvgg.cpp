@@ -91,6 +91,8 @@ TEST_CASE("srvgg_compact: parameter counts, keys and info() of the released conf
   CHECK(info.pre_pad == 10);
   CHECK(info.border_mode == PaddingMode::reflect);
   CHECK(info.size_multiple == 1);
+  CHECK(info.activation_bytes_per_pixel == 1344);
+  CHECK_FALSE(info.global_context);
   // relu / leakyrelu have no weights in between.
   c.num_conv = 2;
   c.act_type = "leakyrelu";

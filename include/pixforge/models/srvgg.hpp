@@ -122,6 +122,10 @@ class SRVGGNetCompact : public ImageModel {
     info_.pre_pad = 10;
     info_.halo = c.num_conv + 2;
     info_.size_multiple = 1;
+    // Peak activations per input pixel: 3 live F-channel maps, plus the shuffled output, the up-sampled input and
+    // the sum (C_out channels at s² pixels). 1,344 B for animevideov3; measured (peak-RSS slope over 64²..192²
+    // inputs) 780 B.
+    info_.activation_bytes_per_pixel = 4 * (3 * c.num_feat + 3 * c.num_out_ch * c.upscale * c.upscale);
   }
 
   // Builds the network a weight file describes (pixforge.arch must be srvgg_compact or absent) and loads it.
