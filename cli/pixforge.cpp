@@ -307,7 +307,8 @@ int cmd_archs(const std::vector<std::string>& args) {
     }
     throw UsageError("archs: unexpected argument '" + a + "'");
   }
-  for (const auto& kv : pf::model_registry()) std::printf("%-20s %s\n", kv.first.c_str(), kv.second.description.c_str());
+  for (const auto& kv : pf::model_registry())
+    std::printf("%-20s %s\n", kv.first.c_str(), kv.second.description.c_str());
   return kOk;
 }
 

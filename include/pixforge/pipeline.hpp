@@ -94,7 +94,8 @@ struct RunOptions {
 // How an image of a given size will be cut (Pipeline::plan).
 struct TilePlan {
   int64_t tile = 0;                  // tile edge used (0 = whole image)
-  int64_t tiles_y = 1, tiles_x = 1;  // number of tile rows / columns
+  int64_t tiles_y = 1, tiles_x = 1;  // number of tile rows / columns (an axis is not cut when a tile plus its
+                                     // context would span all of it anyway)
   int64_t padded_h = 0, padded_w = 0;  // size of the padded input (pre_pad + size_multiple padding)
   int64_t halo = 0;                  // context per tile side used
   int64_t bytes_per_pixel = 0;       // activation estimate used
@@ -243,8 +244,8 @@ class Pipeline {
       }
     }
     p.tile = tile;
-    p.tiles_y = tile > 0 && tile < h ? detail::ceil_div(h, tile) : 1;
-    p.tiles_x = tile > 0 && tile < w ? detail::ceil_div(w, tile) : 1;
+    p.tiles_y = tile > 0 && tile < h && tile + extra < p.padded_h ? detail::ceil_div(h, tile) : 1;
+    p.tiles_x = tile > 0 && tile < w && tile + extra < p.padded_w ? detail::ceil_div(w, tile) : 1;
     if (p.count() == 1) p.tile = 0;
     const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra + m);
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra + m);
@@ -400,9 +401,9 @@ class Pipeline {
                Sink&& sink) const {
     const ImageModelInfo& i = info();
     const std::vector<detail::TileSpan> ys =
-        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.halo, plan.tile);
+        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.halo, plan.tiles_y > 1 ? plan.tile : 0);
     const std::vector<detail::TileSpan> xs =
-        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.halo, plan.tile);
+        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.halo, plan.tiles_x > 1 ? plan.tile : 0);
     const int64_t total = int64_t(ys.size() * xs.size());
     if (opt.progress) opt.progress(0, total);
     int64_t done = 0;

@@ -200,6 +200,12 @@ TEST_CASE("RunOptions::halo: smaller context is approximate and says so; the bud
   CHECK(bp.tile_bytes > auto_opt.memory_budget);
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("memory budget of 16 MiB is too small for 'test_net' (halo 300") != std::string::npos);
+  // Tiles whose context spans the whole axis anyway do not cut it (no repeated work).
+  const TilePlan whole = test_pipeline(big).plan(500, 700, auto_opt);
+  CHECK(whole.count() == 1);
+  CHECK(pipe.plan(30, 40, with_tile(10)).count() == 12);
+  CHECK(pipe.plan(30, 40, with_tile(20)).tiles_y == 1);  // 20 + 2 x 8 >= 30
+  CHECK(pipe.plan(30, 40, with_tile(20)).tiles_x == 2);
 }
 
 TEST_CASE("size_multiple: stride-2 model, odd sizes padded up and tiles aligned") {
