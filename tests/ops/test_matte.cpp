@@ -10,7 +10,9 @@ using namespace pixforge;
 
 namespace {
 
-Tensor<float> matte_of(int64_t h, int64_t w, std::vector<float> v) { return Tensor<float>::from_vector({1, 1, h, w}, v); }
+Tensor<float> matte_of(int64_t h, int64_t w, std::vector<float> v) {
+  return Tensor<float>::from_vector({1, 1, h, w}, v);
+}
 
 Image rgb_image(int w, int h, uint32_t seed) {
   Image img = Image::blank(w, h, 3);
@@ -54,10 +56,10 @@ TEST_CASE("matte: composite onto a colour, per-pixel formula") {
   const Tensor<float> m = matte_of(1, 4, {1.0f, 0.0f, 0.5f, 0.25f});
   const Image out = composite_color(img, m, {0, 255, 100});
   REQUIRE(out.channels == 3);
-  const uint8_t expect[12] = {200, 100, 50,                                          // α = 1: the image
-                              0, 255, 100,                                           // α = 0: the colour
-                              128, 255, 178,                                         // 127.5 → 128 (even), 177.5 → 178
-                              0, 191, 75};                                           // 0.75·255 = 191.25, 0.75·100 = 75
+  const uint8_t expect[12] = {200, 100, 50,   // α = 1: the image
+                              0, 255, 100,    // α = 0: the colour
+                              128, 255, 178,  // 127.5 → 128 (half to even), 177.5 → 178
+                              0, 191, 75};    // 0.75·255 = 191.25, 0.75·100 = 75
   for (int i = 0; i < 12; ++i) CHECK_MESSAGE(int(out.pixels[size_t(i)]) == int(expect[i]), "byte ", i);
   // Values outside [0, 1] are clamped.
   const Image clamped = composite_color(img, matte_of(1, 4, {2.0f, -1.0f, 0.5f, 0.25f}), {0, 255, 100});

@@ -117,7 +117,8 @@ inline InputNorm parse_input_norm(const std::string& s, const char* arch) {
   if (s == "isnet") return InputNorm::isnet;
   if (s == "imgly") return InputNorm::imgly;
   fail(ErrorCode::invalid_argument,
-       msg(arch, ": config normalize='", s, "' is not one of none, imagenet, isnet (x − 0.5), imgly ((255x − 128)/256)"));
+       msg(arch, ": config normalize='", s,
+           "' is not one of none, imagenet, isnet (x − 0.5), imgly ((255x − 128)/256)"));
 }
 inline const char* input_norm_name(InputNorm n) {
   switch (n) {
@@ -214,8 +215,10 @@ class RSU : public RSUBlock {
       enc.push_back(std::make_unique<REBNCONV>(cin, mid_ch, dirate, bn));
       register_module("rebnconv" + std::to_string(k), *enc.back());
     }
-    for (int64_t k = 1; k <= height - 1; ++k) dec.push_back(std::make_unique<REBNCONV>(2 * mid_ch, k == 1 ? out_ch : mid_ch, 1, bn));
-    for (int64_t k = height - 1; k >= 1; --k) register_module("rebnconv" + std::to_string(k) + "d", *dec[size_t(k - 1)]);
+    for (int64_t k = 1; k <= height - 1; ++k)
+      dec.push_back(std::make_unique<REBNCONV>(2 * mid_ch, k == 1 ? out_ch : mid_ch, 1, bn));
+    for (int64_t k = height - 1; k >= 1; --k)  // registered deepest first, as the official classes declare them
+      register_module("rebnconv" + std::to_string(k) + "d", *dec[size_t(k - 1)]);
   }
 
   Tensor<float> forward(const Tensor<float>& x) const override {  // x [N, in, H, W]
