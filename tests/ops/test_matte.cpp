@@ -142,6 +142,17 @@ TEST_CASE("matte: predict_matte resizes to the network resolution and back") {
   for (int64_t i = 0; i < 35; ++i) lo = std::min(lo, norm.data()[i]), hi = std::max(hi, norm.data()[i]);
   CHECK(lo == 0.0f);
   CHECK(hi == 1.0f);
+  // divide_by_max: a dark image is brightened to max 1 before the network (u2net_test.py).
+  Image dark = img;
+  for (auto& p : dark.pixels) p = uint8_t(p / 4);
+  uint8_t dmax = 0;
+  for (auto p : dark.pixels) dmax = std::max(dmax, p);
+  const Tensor<float> bright = predict_matte(model, dark, {0, false, true});
+  for (int64_t i = 0; i < 35; ++i) {
+    const float e = (dark.pixels[size_t(i) * 3] / 255.0f + dark.pixels[size_t(i) * 3 + 1] / 255.0f +
+                     dark.pixels[size_t(i) * 3 + 2] / 255.0f) / 3.0f / (dmax / 255.0f);
+    CHECK(std::abs(bright.data()[i] - e) < 1e-5f);
+  }
   // A gray image works (replicated to RGB); a non-matte model is refused.
   CHECK(predict_matte(model, convert_channels(img, 1), {8, false}).shape() == Shape({1, 1, 5, 7}));
   class Rgb : public MeanModel {

@@ -46,8 +46,9 @@
 // Pre/post-processing (u2net_test.py): RGB resized to 320×320 ignoring the aspect ratio, divided by the image's own
 // maximum, ImageNet-normalised; prediction min-max normalised per image, then resized to the original size.
 // Here forward(x) takes x in [0, 1] (info().range = unit) and applies the config's `normalize` ("imagenet" by
-// default, "none" to pass x through); the per-image max division and the min-max normalisation are left to the
-// caller (ops/matte.hpp: resize_matte, normalize_matte). forward_normalized() is the PyTorch module's forward.
+// default, "none" to pass x through); the resizes, the per-image max division and the min-max normalisation are
+// the caller's (ops/matte.hpp: predict_matte(net, img, {320, true, true}) does all of u2net_test.py).
+// forward_all() is the PyTorch module's forward (normalised input, all seven maps).
 //
 //     auto net = pixforge::load_model("weights/u2netp.safetensors");   // arch u2net or u2netp
 //     Tensor<> matte = net->forward(image_to_tensor(img));              // [1, 1, H, W] in [0, 1]

@@ -154,11 +154,13 @@ inline Image composite(const Image& image, const Tensor<float>& matte, const Ima
 struct PredictMatteOptions {
   int64_t resolution = 1024;  // the network input is resolution × resolution (aspect ignored); 0 = the image size
   bool normalize = false;     // min-max normalise the network's matte (u2net_test.py, IS-Net Inference.py)
+  bool divide_by_max = false;  // divide the resized [0, 1] image by its own maximum first (u2net_test.py)
 };
 
 // Runs a matte model (info().out_channels == 1, range unit) on an image: RGB [0, 1] tensor (alpha dropped, gray
-// replicated), bilinear resize to the network resolution, forward, optional min-max normalisation, bilinear resize
-// back to the image size. Returns [1, 1, H, W].
+// replicated), bilinear resize to the network resolution, optional division by the image's maximum, forward (which
+// applies the model's own input normalisation), optional min-max normalisation, bilinear resize back to the image
+// size. Returns [1, 1, H, W]. U²-Net as u2net_test.py: {320, true, true}; IS-Net as Inference.py: {1024, true}.
 inline Tensor<float> predict_matte(const ImageModel& model, const Image& image, const PredictMatteOptions& opt = {}) {
   check_image(image, "predict_matte");
   PIXFORGE_CHECK(model.info().out_channels == 1 && model.info().in_channels == 3 && model.info().range == Range::unit,
@@ -171,7 +173,15 @@ inline Tensor<float> predict_matte(const ImageModel& model, const Image& image, 
       opt.resolution > 0 ? interpolate(x, InterpolateParams::to_size(opt.resolution, opt.resolution,
                                                                      InterpolateMode::bilinear))
                          : x;
-  Tensor<float> m = model.forward(xr);  // [1, 1, r, r]
+  Tensor<float> in = xr;
+  if (opt.divide_by_max) {
+    in = xr.contiguous().clone();
+    float mx = 0.0f;
+    for (int64_t i = 0; i < in.numel(); ++i) mx = std::max(mx, in.data()[i]);
+    if (mx > 0.0f)
+      for (int64_t i = 0; i < in.numel(); ++i) in.data()[i] /= mx;
+  }
+  Tensor<float> m = model.forward(in);  // [1, 1, r, r]
   matte_detail::check_matte(m, "predict_matte (model output)");
   if (opt.normalize) m = normalize_matte(m);
   return resize_matte(m, image.height, image.width);
