@@ -2,7 +2,7 @@
 # Makes sure the Debian packages pixforge builds with are installed.
 # Sourced by tools/demo.sh and tools/test.sh. As root it installs what is missing (apt-get); otherwise it prints
 # the exact apt-get line and exits non-zero.
-PIXFORGE_DEBS="cmake make g++ libeigen3-dev libstb-dev doctest-dev libbenchmark-dev"
+PIXFORGE_DEBS="cmake make g++ libeigen3-dev libstb-dev doctest-dev libbenchmark-dev python3-numpy"
 
 pixforge_missing_debs() {
   local missing=""
