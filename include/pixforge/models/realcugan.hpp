@@ -84,8 +84,9 @@ class RealCUGAN : public ImageModel {
 
   // Reflect padding of the reference app per side, in input pixels.
   static int64_t pre_pad(int64_t scale) { return scale == 2 ? 18 : scale == 3 ? 14 : 19; }
-  // Receptive-field radius in input pixels (worst output phase; measured with the reference's input gradients,
-  // SE means held fixed). Larger than pre_pad: the border output pixels see a few padded pixels by design.
+  // Receptive-field radius in input pixels, worst output phase, SE means aside (1-D interval propagation through
+  // the layer geometry; 2× cross-checked with the reference's input gradients). Larger than pre_pad by 1–2 px:
+  // the outermost output pixels see a little of the padding by design.
   static int64_t halo(int64_t scale) { return scale == 2 ? 19 : scale == 3 ? 16 : 20; }
 
   const Config& config() const { return config_; }

@@ -52,7 +52,7 @@ class Waifu2xCUNet : public ImageModel {
     info_.border_mode = PaddingMode::replicate;
     info_.pre_pad = c.scale == 1 ? 28 : 18;
     info_.size_multiple = c.scale == 1 ? 4 : 2;
-    info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (tools/reference/cunet.py gradients)
+    info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (as RealCUGAN::halo)
     info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
   }
 
