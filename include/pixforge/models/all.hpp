@@ -6,14 +6,8 @@
 #include "pixforge/models/tiny_sr.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
 #include "pixforge/models/waifu2x_vgg7.hpp"
-
-// Headers being written alongside; included as soon as they exist in the tree.
-#if __has_include("pixforge/models/rrdbnet.hpp")
 #include "pixforge/models/rrdbnet.hpp"
-#endif
-#if __has_include("pixforge/models/srvgg.hpp")
 #include "pixforge/models/srvgg.hpp"
-#endif
 #include "pixforge/models/upscalerjs_rdn.hpp"
 #include "pixforge/models/upscalerjs_rrdn.hpp"
 #include "pixforge/models/u2net.hpp"
