@@ -14,7 +14,8 @@
 //       z  = crop(conv_final(z), 1)         Conv 3×3 valid 64 → 12                     [1, 12, 2n − 76]
 //       y  = pixel_shuffle(z, 2) + nearest×4(crop(x, 19))   (the unpadded image)       [1, 3, 4n − 152]
 //   alpha (Config, default 1) multiplies UNet2's x4 before its up-sampling ConvT.
-//   pro (Config, for the "pro" checkpoints): x ← 0.7·x + 0.15 first, y ← (y − 0.15)/0.7 last.
+//   pro (Config, for the "pro" checkpoints): x ← 0.7·x + 0.15 first (the 4× nearest skip then adds the
+//   transformed image too), y ← (y − 0.15)/0.7 last. The models-se files of the apps are not "pro".
 //
 // Pre/post-processing (the app's whole-image mode, tile_mode 0 — cunet::upscale_whole_image() does it):
 // RGB in [0, 1]; **reflect**-pad p = 18 (2×), 14 (3×), 19 (4×) on the left/top and p plus the round-up of the
@@ -24,6 +25,10 @@
 //
 // SE blocks pool over the whole current map, so the output depends on the padding and on tiling (see
 // cunet_blocks.hpp, SEStatistics, for sharing statistics across tiles).
+//
+// Checked: against PyTorch (tools/golden/gen_cunet.py: hashed-weight 2×/3×/4× nets, real up2x-conservative) and
+// against realcugan-ncnn-vulkan's CPU path, 8-bit output within 1 LSB for 2× (tests/models/test_realcugan.cpp),
+// 3× and 4× (measured, weights not committed). Weights: tools/convert_ncnn.py realcugan (weights/README.md).
 #pragma once
 
 #include <memory>
