@@ -193,20 +193,7 @@ class RRDBNet : public ImageModel {
   }
 
   // Builds the network a weight file describes (pixforge.arch must be rrdbnet or absent) and loads it.
-  static std::unique_ptr<RRDBNet> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "rrdbnet",
-                   ErrorCode::invalid_argument, "rrdbnet: '", path, "' holds a '", st.metadata_value("pixforge.arch"),
-                   "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<RRDBNet>(cfg);
-    LoadOptions opt;
-    opt.what = "rrdbnet";
-    load_state_dict(*net, st, opt);
-    return net;
-  }
+  static std::unique_ptr<RRDBNet> load(const std::string& path) { return load_model_as<RRDBNet>(path, "rrdbnet"); }
 
   const Config& config() const { return cfg_; }
   const ImageModelInfo& info() const override { return info_; }

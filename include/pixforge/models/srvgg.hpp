@@ -130,18 +130,7 @@ class SRVGGNetCompact : public ImageModel {
 
   // Builds the network a weight file describes (pixforge.arch must be srvgg_compact or absent) and loads it.
   static std::unique_ptr<SRVGGNetCompact> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "srvgg_compact",
-                   ErrorCode::invalid_argument, "srvgg_compact: '", path, "' holds a '",
-                   st.metadata_value("pixforge.arch"), "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<SRVGGNetCompact>(cfg);
-    LoadOptions opt;
-    opt.what = "srvgg_compact";
-    load_state_dict(*net, st, opt);
-    return net;
+    return load_model_as<SRVGGNetCompact>(path, "srvgg_compact");
   }
 
   const Config& config() const { return cfg_; }

@@ -182,18 +182,7 @@ class UpscalerJSRDN : public ImageModel {
   }
 
   static std::unique_ptr<UpscalerJSRDN> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "upscalerjs_rdn",
-                   ErrorCode::invalid_argument, "upscalerjs_rdn: '", path, "' holds a '",
-                   st.metadata_value("pixforge.arch"), "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<UpscalerJSRDN>(cfg);
-    LoadOptions opt;
-    opt.what = "upscalerjs_rdn";
-    load_state_dict(*net, st, opt);
-    return net;
+    return load_model_as<UpscalerJSRDN>(path, "upscalerjs_rdn");
   }
 
   const Config& config() const { return cfg_; }

@@ -118,18 +118,7 @@ class UpscalerJSRRDN : public ImageModel {
   }
 
   static std::unique_ptr<UpscalerJSRRDN> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "upscalerjs_rrdn",
-                   ErrorCode::invalid_argument, "upscalerjs_rrdn: '", path, "' holds a '",
-                   st.metadata_value("pixforge.arch"), "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<UpscalerJSRRDN>(cfg);
-    LoadOptions opt;
-    opt.what = "upscalerjs_rrdn";
-    load_state_dict(*net, st, opt);
-    return net;
+    return load_model_as<UpscalerJSRRDN>(path, "upscalerjs_rrdn");
   }
 
   const Config& config() const { return cfg_; }

@@ -99,18 +99,7 @@ class Waifu2xUpConv7 : public ImageModel {
 
   // Builds the network a weight file describes (pixforge.config) and loads it.
   static std::unique_ptr<Waifu2xUpConv7> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "waifu2x_upconv7",
-                   ErrorCode::invalid_argument, "waifu2x_upconv7: '", path, "' holds a '",
-                   st.metadata_value("pixforge.arch"), "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<Waifu2xUpConv7>(cfg);
-    LoadOptions opt;
-    opt.what = "waifu2x_upconv7";
-    load_state_dict(*net, st, opt);
-    return net;
+    return load_model_as<Waifu2xUpConv7>(path, "waifu2x_upconv7");
   }
 
   // The bare network on an already padded image: [N, ch, H, W] -> [N, ch, 2H - 28, 2W - 28].

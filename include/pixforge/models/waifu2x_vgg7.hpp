@@ -106,18 +106,7 @@ class Waifu2xVgg7 : public ImageModel {
   const ImageModelInfo& info() const override { return info_; }
 
   static std::unique_ptr<Waifu2xVgg7> load(const std::string& path) {
-    SafeTensors st = SafeTensors::open(path);
-    PIXFORGE_CHECK(!st.has_metadata("pixforge.arch") || st.metadata_value("pixforge.arch") == "waifu2x_vgg7",
-                   ErrorCode::invalid_argument, "waifu2x_vgg7: '", path, "' holds a '",
-                   st.metadata_value("pixforge.arch"), "' network");
-    const Config cfg = st.has_metadata("pixforge.config")
-                           ? Config::from_json(Json::parse(st.metadata_value("pixforge.config"), path + " config"))
-                           : Config{};
-    auto net = std::make_unique<Waifu2xVgg7>(cfg);
-    LoadOptions opt;
-    opt.what = "waifu2x_vgg7";
-    load_state_dict(*net, st, opt);
-    return net;
+    return load_model_as<Waifu2xVgg7>(path, "waifu2x_vgg7");
   }
 
   // The bare 7-conv network on an (up-scaled and) padded image: [N, ch, H, W] -> [N, ch, H - 14, W - 14].
