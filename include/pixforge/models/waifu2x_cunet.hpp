@@ -54,6 +54,8 @@ class Waifu2xCUNet : public ImageModel {
     info_.size_multiple = c.scale == 1 ? 4 : 2;
     info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (as RealCUGAN::halo)
     info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
+    // peak RSS of `pixforge run` on a 256² image / padded input pixels, rounded up (125 MiB 1×, 393 MiB 2×)
+    info_.activation_bytes_per_pixel = c.scale == 1 ? 1400 : 5000;
   }
 
   const Config& config() const { return config_; }
