@@ -152,8 +152,8 @@ TEST_CASE("realcugan: real up2x-conservative weights match PyTorch running the s
   int checked = 0;
   for (const auto& c : g.cases()) {
     if (!c.params.contains("real")) continue;
-    const auto& net = dynamic_cast<const RealCUGAN&>(*m);
-    test::check_close(cunet::upscale_whole_image(net, g.tensor(c, "x")), g.tensor(c, "y"), 1e-4, 1e-5,
+    const auto net = RealCUGAN::load(kWeights);
+    test::check_close(cunet::upscale_whole_image(*net, g.tensor(c, "x")), g.tensor(c, "y"), 1e-4, 1e-5,
                       c.params["what"].as_string());
     ++checked;
   }
@@ -178,16 +178,14 @@ TEST_CASE("realcugan: 3x and 4x info (reflect pre-pad 14 / 19, size multiple 4 /
 }
 
 TEST_CASE("realcugan: SE statistics hook — recording then replaying the means reproduces the output") {
-  RealCUGAN net;
-  SafeTensors st = SafeTensors::open(kWeights);
-  load_state_dict(net, st);
+  const auto net = RealCUGAN::load(kWeights);
   const Tensor<float> x = test::random_tensor({1, 3, 40, 42}, 5, 0.0f, 1.0f);
   RecordReplay rr;
-  const Tensor<float> a = net.forward(x, &rr);
+  const Tensor<float> a = net->forward(x, &rr);
   CHECK(rr.recorded.size() == 4);  // UNet1 conv2, UNet2 conv2/conv3/conv4
   rr.replay = true;
-  test::check_equal(net.forward(x, &rr), a, "replayed SE statistics");
-  test::check_equal(net.forward(x), a, "no hook");
+  test::check_equal(net->forward(x, &rr), a, "replayed SE statistics");
+  test::check_equal(net->forward(x), a, "no hook");
 }
 
 TEST_CASE("realcugan: identical output for 1 and 2 threads") {
@@ -203,7 +201,7 @@ TEST_CASE("realcugan: identical output for 1 and 2 threads") {
 
 TEST_CASE("realcugan: bad inputs give clear errors") {
   auto m = load_model(kWeights);
-  const auto& net = dynamic_cast<const RealCUGAN&>(*m);
+  const auto net = RealCUGAN::load(kWeights);
   CHECK_THROWS_WITH_AS(m->forward(Tensor<float>::zeros({1, 4, 40, 40})),
                        doctest::Contains("realcugan: expected an RGB tensor [N,3,H,W], got [1,4,40,40]"), Error);
   CHECK_THROWS_WITH_AS(m->forward(Tensor<float>::zeros({1, 3, 41, 40})),
@@ -211,21 +209,23 @@ TEST_CASE("realcugan: bad inputs give clear errors") {
   CHECK_THROWS_WITH_AS(m->forward(Tensor<float>::zeros({1, 3, 36, 40})), doctest::Contains("larger than 2·18"),
                        Error);
   // reflect padding needs pad < size: an image of 18 rows cannot be padded by 18 (PyTorch refuses too)
-  CHECK_THROWS_AS(cunet::upscale_whole_image(net, Tensor<float>::zeros({1, 3, 18, 30})), Error);
+  CHECK_THROWS_AS(cunet::upscale_whole_image(*net, Tensor<float>::zeros({1, 3, 18, 30})), Error);
   CHECK_THROWS_WITH_AS(RealCUGAN::Config::from_json(Json::parse(R"({"scale": 5})", "cfg")),
                        doctest::Contains("config scale=5"), Error);
+  // a weight file of another network is refused by its metadata
+  CHECK_THROWS_WITH_AS(RealCUGAN::load(test::source_path("weights/waifu2x-cunet-scale2x.safetensors")),
+                       doctest::Contains("holds a 'waifu2x_cunet' network"), Error);
 }
 
 TEST_CASE("realcugan: parity with realcugan-ncnn-vulkan (CPU, -g -1 -s 2 -n -1)") {
-  auto m = load_model(kWeights);
-  const auto& net = dynamic_cast<const RealCUGAN&>(*m);
+  const auto net = RealCUGAN::load(kWeights);
   for (const char* size : {"64x48", "61x45"}) {
     const Image in = load_image(test::source_path(std::string("tests/data/parity/realcugan_in_") + size + ".png"), 3);
     const Image app = load_image(
         test::source_path(std::string("tests/data/parity/realcugan_up2x_conservative_out_") + size + ".png"), 3);
     // the app's pre-processing: p / 255, reflect pad 18 (+ round-up to even), network, round(clamp(y) · 255)
     const Image ours =
-        tensor_to_image(cunet::upscale_whole_image(net, image_to_tensor(in, Range::unit)), Range::unit, Rounding::round);
+        tensor_to_image(cunet::upscale_whole_image(*net, image_to_tensor(in, Range::unit)), Range::unit, Rounding::round);
     const ByteDiff d = compare_images(ours, app);
     MESSAGE("Real-CUGAN up2x-conservative vs realcugan-ncnn-vulkan ", std::string(size), ": max abs ", d.max_abs,
             " LSB, mean abs ", d.mean_abs, ", differing bytes ", d.differing, ", PSNR ", d.psnr, " dB");

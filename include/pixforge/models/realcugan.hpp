@@ -97,6 +97,11 @@ class RealCUGAN : public ImageModel {
   // the outermost output pixels see a little of the padding by design.
   static int64_t halo(int64_t scale) { return scale == 2 ? 19 : scale == 3 ? 16 : 20; }
 
+  // Builds the network a weight file describes (pixforge.config) and loads it.
+  static std::unique_ptr<RealCUGAN> load(const std::string& path) {
+    return load_model_as<RealCUGAN>(path, "realcugan");
+  }
+
   const Config& config() const { return config_; }
   const ImageModelInfo& info() const override { return info_; }
 

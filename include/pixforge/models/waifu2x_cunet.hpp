@@ -17,6 +17,7 @@
 // the two U-Nets (nunif's port does unless `no_clip`). SE statistics are whole-map: results depend on tiling.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "pixforge/core/json.hpp"
@@ -56,6 +57,11 @@ class Waifu2xCUNet : public ImageModel {
     info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
     // peak RSS of `pixforge run` on a 256² image / padded input pixels, rounded up (125 MiB 1×, 393 MiB 2×)
     info_.activation_bytes_per_pixel = c.scale == 1 ? 1400 : 5000;
+  }
+
+  // Builds the network a weight file describes (pixforge.config) and loads it.
+  static std::unique_ptr<Waifu2xCUNet> load(const std::string& path) {
+    return load_model_as<Waifu2xCUNet>(path, "waifu2x_cunet");
   }
 
   const Config& config() const { return config_; }
