@@ -14,3 +14,4 @@
 #include "pixforge/models/isnet.hpp"
 #include "pixforge/models/realcugan.hpp"
 #include "pixforge/models/waifu2x_cunet.hpp"
+#include "pixforge/models/transformer_net.hpp"
