@@ -15,3 +15,4 @@
 #include "pixforge/models/realcugan.hpp"
 #include "pixforge/models/waifu2x_cunet.hpp"
 #include "pixforge/models/transformer_net.hpp"
+#include "pixforge/models/r2attunet.hpp"
