@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 pixforge_ensure_debs
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$jobs" --target demo_tiny_net
+cmake --build build -j "$jobs" --target demo_upscale
 mkdir -p out
-./build/demo_tiny_net examples/data/sample.png out/demo.png "$@"
+./build/demo_upscale examples/data/sample.png out/demo.png "$@"
