@@ -16,3 +16,4 @@
 #include "pixforge/models/waifu2x_cunet.hpp"
 #include "pixforge/models/transformer_net.hpp"
 #include "pixforge/models/r2attunet.hpp"
+#include "pixforge/models/deblurgan.hpp"
