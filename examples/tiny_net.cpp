@@ -3,7 +3,6 @@
 // Module; examples/demo_tiny_net.cpp uses that.)   usage: tiny_net IN.png OUT.png
 #define PIXFORGE_IMPLEMENTATION
 #include <cstdio>
-
 #include "pixforge/io/image.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/ops/conv2d.hpp"
