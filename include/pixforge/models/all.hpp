@@ -17,3 +17,4 @@
 #include "pixforge/models/transformer_net.hpp"
 #include "pixforge/models/r2attunet.hpp"
 #include "pixforge/models/deblurgan.hpp"
+#include "pixforge/models/deoldify_unet.hpp"
