@@ -106,8 +106,9 @@ TEST_CASE("r2attunet: size constraint, config errors, registry round trip") {
   c.nf = 2;
   R2AttUNet net(c);
   test::det_fill_module_bn(net, 0.5f);
-  CHECK_THROWS_WITH_AS(net.forward(Tensor<float>::zeros({1, 3, 24, 32})),
-                       doctest::Contains("multiples of 16 (4 max-pools, exact-size skip concatenation), got [1,3,24,32]"), Error);
+  CHECK_THROWS_WITH_AS(
+      net.forward(Tensor<float>::zeros({1, 3, 24, 32})),
+      doctest::Contains("multiples of 16 (4 max-pools, exact-size skip concatenation), got [1,3,24,32]"), Error);
   CHECK_THROWS_WITH_AS(net.forward(Tensor<float>::zeros({1, 1, 16, 16})), doctest::Contains("expected [N,3,H,W]"),
                        Error);
   Json bad = Json::object();

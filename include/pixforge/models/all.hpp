@@ -18,5 +18,7 @@
 #include "pixforge/models/r2attunet.hpp"
 #include "pixforge/models/deblurgan.hpp"
 #include "pixforge/models/deoldify_unet.hpp"
+#include "pixforge/models/vgg19_features.hpp"
 #include "pixforge/models/pix2pix_unet.hpp"
 #include "pixforge/models/unet_deep.hpp"
+#include "pixforge/models/fca_unet.hpp"
