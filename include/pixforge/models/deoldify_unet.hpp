@@ -13,7 +13,9 @@
 //   layers.11.0     final 1×1 conv 303→3 (bias)                         layers.12 SigmoidRange(−3, 3)
 // Spectral norm and weight norm must be FOLDED before loading (part-a §0.4): the file holds `weight`, not
 // `weight_orig`/`weight_u`/`weight_v` or `weight_g`/`weight_v`. A file that still holds them is refused by the
-// loader's key check (unexpected/missing keys listed).
+// loader's key check (unexpected/missing keys listed). tools/convert_deoldify.py folds a ColorizeArtistic_gen.pth
+// (bare or {'model': ..., 'opt': ...}); its --self-test checks the folding against torch's spectral_norm /
+// weight_norm modules (max |diff| ~1e-6) and that the unfolded model has the spec's 63,646,881 parameters.
 //
 // forward(x): x [1, 3, H, W] = the grey image replicated to 3 channels, ImageNet-normalised (part-a §0.8);
 // output [1, 3, H, W] in the same normalised RGB space, in (−3, 3). H and W must be even (the encoder stem halves
