@@ -22,3 +22,4 @@
 #include "pixforge/models/pix2pix_unet.hpp"
 #include "pixforge/models/unet_deep.hpp"
 #include "pixforge/models/fca_unet.hpp"
+#include "pixforge/models/patchgan.hpp"
