@@ -2,7 +2,8 @@
 // tools/reference/deoldify.py (tests/golden/deoldify_unet.safetensors, tools/golden/gen_deoldify_unet.py):
 //   - UnetBlockDeep with the ICNR shuffle + blur, the nearest resize-to-skip branch and the fastai SelfAttention,
 //     and a final-width block (rtol 1e-4 / atol 1e-5);
-//   - the FULL-SIZE network (ResNet-34, 63.6 M parameters) on 48×80 (block 0 resizes 4×6 → 3×5), rtol 1e-3 /
+//   - the FULL-SIZE network (ResNet-34, 63.6 M parameters) on 48×80 (block 0 resizes 4×6 → 3×5) and 40×56 (block 0
+//     resizes 4×4 → 3×4, block 1 6×8 → 5×7 before the self-attention), rtol 1e-3 /
 //     atol 1e-4; weights and inputs are deterministic functions of the state_dict keys (u2net_fill.hpp hash; a key
 //     is a BatchNorm key when its owner has a running_mean; `gamma` uses the BN-weight rule so it is non-zero);
 //   - parameter count, key names (self-attention placement), config/shape errors, the YUV post-process.
@@ -78,7 +79,7 @@ TEST_CASE("deoldify_unet: UnetBlockDeep (ICNR shuffle + blur, resize-to-skip, se
   CHECK(n == 2);
 }
 
-TEST_CASE("deoldify_unet: full-size network matches PyTorch (48x80, resize-to-skip in block 0)") {
+TEST_CASE("deoldify_unet: full-size network matches PyTorch (48x80 and 40x56: resize-to-skip in blocks 0, 1)") {
   test::Golden g("deoldify_unet");
   DeoldifyUnet net;
   CHECK(net.parameter_count() == 63645681);
@@ -90,7 +91,7 @@ TEST_CASE("deoldify_unet: full-size network matches PyTorch (48x80, resize-to-sk
     test::check_close(net.forward(x), g.tensor(c, "y"), 1e-3, 1e-4, "net " + x.shape().str());
     ++n;
   }
-  CHECK(n == 1);
+  CHECK(n == 2);
 }
 
 TEST_CASE("deoldify_unet: parameter count and fastai key names") {
@@ -184,4 +185,16 @@ TEST_CASE("deoldify_unet: pre-processing and the luminance-keeping YUV post-proc
   CHECK(checked > 0);
   CHECK_THROWS_WITH_AS(deoldify_postprocess(out, Tensor<float>::zeros({1, 3, 4, 5})),
                        doctest::Contains("must both be [N,3,H,W] of the same size"), Error);
+}
+
+TEST_CASE("deoldify_unet: identical block output for 1 and 2 threads") {
+  deoldify::UnetBlockDeep blk(12, 6, true, true, 1.5);
+  deoldify_fill(blk);
+  const Tensor<float> up = det_tensor({1, 12, 5, 7}, "input"), skip = det_tensor({1, 6, 9, 13}, "skip");
+  set_num_threads(1);
+  const Tensor<float> a = blk(up, skip);
+  set_num_threads(2);
+  const Tensor<float> b = blk(up, skip);
+  set_num_threads(0);
+  test::check_equal(a, b, "threads 1 vs 2");
 }

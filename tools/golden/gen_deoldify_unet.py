@@ -12,6 +12,8 @@ tests/golden/deoldify_unet.safetensors, cases ("kind"):
                (shuffle gives 6x10 != 5x9: the nearest resize-to-skip branch)
     block      UnetBlockDeep(10, 4, final_div=False) on up_in [1,10,4,6], skip [1,4,8,12] (final-block width rule)
     net        DynamicUnetDeep() full size on [1,3,48,80] (encoder 24x40 ... 2x3; block 0 resizes 4x6 -> 3x5)
+    net        the same on [1,3,40,56] (encoder 20x28, 10x14, 5x7, 3x4, 2x2: block 0 resizes 4x4 -> 3x4 (H only),
+               block 1 resizes 6x8 -> 5x7 before its self-attention)
 Inputs: key "input" (u*2), skip: key "skip" (u*2).
 
 Run: /usr/bin/python3 tools/golden/gen_deoldify_unet.py
@@ -69,15 +71,15 @@ def main():
         g.case(dict(kind="block", up_shape=list(us), skip_shape=list(ss), **p), y=y)
 
     m = det_fill(DynamicUnetDeep())
-    shape = (1, 3, 48, 80)
-    x = det_tensor("input", list(shape), "input")
-    with torch.no_grad():
-        y = m(x)
-        y64 = m.double()(x.double())
-    print("net %s -> %s mean %.4f std %.4f min %.3f max %.3f |f32-f64| %.2e, %d params" % (
-        list(shape), list(y.shape), y.mean().item(), y.std().item(), y.min().item(), y.max().item(),
-        (y.double() - y64).abs().max().item(), sum(q.numel() for q in m.parameters())))
-    g.case(dict(kind="net", shape=list(shape)), y=y)
+    for shape in ((1, 3, 48, 80), (1, 3, 40, 56)):
+        x = det_tensor("input", list(shape), "input")
+        with torch.no_grad():
+            y = m.float()(x)
+            y64 = m.double()(x.double())
+        print("net %s -> %s mean %.4f std %.4f min %.3f max %.3f |f32-f64| %.2e, %d params" % (
+            list(shape), list(y.shape), y.mean().item(), y.std().item(), y.min().item(), y.max().item(),
+            (y.double() - y64).abs().max().item(), sum(q.numel() for q in m.parameters())))
+        g.case(dict(kind="net", shape=list(shape)), y=y)
     g.save()
 
 
