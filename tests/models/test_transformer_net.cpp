@@ -1,4 +1,5 @@
-// TransformerNet (fast neural style, pytorch/examples) against the PyTorch reference tools/reference/transformer_net.py:
+// TransformerNet (fast neural style, pytorch/examples) against the PyTorch reference
+// tools/reference/transformer_net.py:
 //   - ResidualBlock and UpsampleConvLayer, and narrow whole networks (width 4; 2 and 5 residual blocks, N = 1 and 2)
 //     with seeded random fp16-rounded weights (tests/golden/transformer_net.safetensors,
 //     tools/golden/gen_transformer_net.py);
@@ -66,7 +67,8 @@ TEST_CASE("transformer_net: narrow whole networks match PyTorch") {
     const Tensor<float> x = g.tensor(c, "x");
     const Tensor<float> y = net.forward(x);
     CHECK(y.shape() == x.shape());
-    test::check_close(y, g.tensor(c, "y"), 1e-4, 1e-5, "net " + std::to_string(cfg.num_res) + " blocks " + x.shape().str());
+    test::check_close(y, g.tensor(c, "y"), 1e-4, 1e-5,
+                      "net " + std::to_string(cfg.num_res) + " blocks " + x.shape().str());
     ++n;
   }
   CHECK(n == 2);
@@ -125,7 +127,8 @@ TEST_CASE("transformer_net: bad inputs and configs give clear errors") {
   cfg.num_res = 1;
   TransformerNet net(cfg);
   CHECK_THROWS_WITH_AS(net.forward(Tensor<float>::zeros({1, 1, 16, 16})),
-                       doctest::Contains("transformer_net: expected an RGB tensor [N,3,H,W] in [0,255], got [1,1,16,16]"),
+                       doctest::Contains(
+                           "transformer_net: expected an RGB tensor [N,3,H,W] in [0,255], got [1,1,16,16]"),
                        Error);
   CHECK_THROWS_WITH_AS(net.forward(Tensor<float>::zeros({1, 3, 18, 16})),
                        doctest::Contains("H and W must be multiples of 4 and at least 8, got [1,3,18,16]"), Error);

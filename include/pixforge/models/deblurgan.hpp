@@ -196,7 +196,9 @@ class DeblurGAN : public ImageModel {
     info_.global_context = true;  // instance norm statistics over the whole image
   }
 
-  static std::unique_ptr<DeblurGAN> load(const std::string& path) { return load_model_as<DeblurGAN>(path, "deblurgan"); }
+  static std::unique_ptr<DeblurGAN> load(const std::string& path) {
+    return load_model_as<DeblurGAN>(path, "deblurgan");
+  }
 
   const Config& config() const { return config_; }
   const ImageModelInfo& info() const override { return info_; }
