@@ -153,13 +153,18 @@ TEST_CASE("deoldify_unet: errors") {
 }
 
 TEST_CASE("deoldify_unet: pre-processing and the luminance-keeping YUV post-process") {
-  const Tensor<float> rgb = test::random_tensor({1, 3, 4, 6}, 7, 0.0f, 255.0f);
+  Tensor<float> rgb = test::random_tensor({1, 3, 4, 6}, 7, 0.0f, 255.0f);
+  for (int64_t i = 0; i < rgb.numel(); ++i) rgb.data()[i] = std::round(rgb.data()[i]);  // 8-bit values
   const Tensor<float> x = deoldify_preprocess(rgb);
-  // Grey: all three channels hold the same luma before normalisation.
+  // Grey: all three channels hold the same 8-bit PIL luma before normalisation, e.g. (200, 100, 50) -> 124.
+  CHECK(pil_luma(200, 100, 50) == 124);
   const float* p = rgb.data();
-  const float l0 = (p[0] * 299.0f + p[24] * 587.0f + p[48] * 114.0f) / 1000.0f / 255.0f;
-  CHECK(x.data()[0] == doctest::Approx((l0 - 0.485f) / 0.229f).epsilon(1e-6));
-  CHECK(x.data()[24] == doctest::Approx((l0 - 0.456f) / 0.224f).epsilon(1e-6));
+  for (int i = 0; i < 24; ++i) {
+    const float l = float(pil_luma(uint8_t(p[i]), uint8_t(p[24 + i]), uint8_t(p[48 + i]))) / 255.0f;
+    CHECK(x.data()[i] == doctest::Approx((l - 0.485f) / 0.229f).epsilon(1e-6));
+    CHECK(x.data()[24 + i] == doctest::Approx((l - 0.456f) / 0.224f).epsilon(1e-6));
+    CHECK(x.data()[48 + i] == doctest::Approx((l - 0.406f) / 0.225f).epsilon(1e-6));
+  }
   // Post-process: Y of the result = Y of the original; U, V = those of the (de-normalised, clamped) model output.
   const Tensor<float> out = test::random_tensor({1, 3, 4, 6}, 8, -1.5f, 1.5f);
   const Tensor<float> res = deoldify_postprocess(out, rgb);

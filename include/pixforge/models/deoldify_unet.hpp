@@ -23,7 +23,7 @@
 // multiples of 16). Odd deeper sizes (e.g. 560 → 35 → 18) take the nearest resize-to-skip branch.
 //
 // Pre/post-processing of the reference pipeline (deoldify/filters.py), functions below:
-//   deoldify_preprocess(rgb [1,3,S,S] in [0,255]) → PIL luma ×3, /255, ImageNet-normalised (resize to
+//   deoldify_preprocess(rgb [1,3,S,S] in [0,255]) → 8-bit PIL luma ×3, /255, ImageNet-normalised (resize to
 //   render_factor·16 with PIL bilinear beforehand is the caller's job);
 //   deoldify_postprocess(model output, original rgb [0,255]) → de-normalise, ×255, clamp [0,255] (resolution §12
 //   #9), then YUV: Y from the original, U, V from the model output (inputs must have the same size: resize the
@@ -34,12 +34,16 @@
 // Not implemented: the "stable" model (ResNet-101, DynamicUnetWide) — Config refuses it.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "pixforge/core/json.hpp"
 #include "pixforge/io/color.hpp"
+#include "pixforge/io/image.hpp"
 #include "pixforge/models/model.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/nn/state_dict.hpp"
@@ -352,8 +356,9 @@ class DeoldifyUnet : public ImageModel {
   ImageModelInfo info_;
 };
 
-// deoldify/filters.py pre-processing after the resize: rgb [N,3,H,W] in [0,255] → PIL luma L = R·299/1000 +
-// G·587/1000 + B·114/1000 (float, not rounded) replicated ×3, /255, ImageNet-normalised.
+// deoldify/filters.py pre-processing after the resize: rgb [N,3,H,W] holding 8-bit values 0..255 (rounded and
+// saturated here) → Pillow convert('LA').convert('RGB'): the 8-bit luma pil_luma() (io/image.hpp, fixed point,
+// rounded) replicated ×3 → /255 → ImageNet-normalised. The result is the model's input.
 inline Tensor<float> deoldify_preprocess(const Tensor<float>& rgb255) {
   PIXFORGE_CHECK(rgb255.dim() == 4 && rgb255.size(1) == 3, ErrorCode::shape_mismatch,
                  "deoldify_preprocess: expected RGB [N,3,H,W], got ", rgb255.shape().str());
@@ -361,11 +366,12 @@ inline Tensor<float> deoldify_preprocess(const Tensor<float>& rgb255) {
   Tensor<float> out = Tensor<float>::empty(src.shape());
   const int64_t N = src.size(0), P = src.size(2) * src.size(3);
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
+  auto u8 = [](float v) { return uint8_t(std::lround(std::min(255.0f, std::max(0.0f, v)))); };
   for (int64_t n = 0; n < N; ++n) {
     const float* s = src.data() + n * 3 * P;
     float* d = out.data() + n * 3 * P;
     for (int64_t i = 0; i < P; ++i) {
-      const float l = (s[i] * 299.0f + s[P + i] * 587.0f + s[2 * P + i] * 114.0f) / 1000.0f / 255.0f;
+      const float l = float(pil_luma(u8(s[i]), u8(s[P + i]), u8(s[2 * P + i]))) / 255.0f;
       for (int c = 0; c < 3; ++c) d[c * P + i] = (l - mean[c]) / stdv[c];
     }
   }
