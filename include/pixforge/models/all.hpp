@@ -23,3 +23,4 @@
 #include "pixforge/models/unet_deep.hpp"
 #include "pixforge/models/fca_unet.hpp"
 #include "pixforge/models/patchgan.hpp"
+#include "pixforge/models/mfrcnet.hpp"
