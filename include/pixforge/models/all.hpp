@@ -23,4 +23,5 @@
 #include "pixforge/models/unet_deep.hpp"
 #include "pixforge/models/fca_unet.hpp"
 #include "pixforge/models/patchgan.hpp"
+#include "pixforge/models/tf_enhancer.hpp"
 #include "pixforge/models/mfrcnet.hpp"
