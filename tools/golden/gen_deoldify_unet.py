@@ -14,6 +14,8 @@ tests/golden/deoldify_unet.safetensors, cases ("kind"):
     net        DynamicUnetDeep() full size on [1,3,48,80] (encoder 24x40 ... 2x3; block 0 resizes 4x6 -> 3x5)
     net        the same on [1,3,40,56] (encoder 20x28, 10x14, 5x7, 3x4, 2x2: block 0 resizes 4x4 -> 3x4 (H only),
                block 1 resizes 6x8 -> 5x7 before its self-attention)
+    post       deoldify/filters.py post-process with OpenCV (uint8 YUV, fixed point) on a random 6x10 original and
+               model output: original, model_out, y (RGB 0..255)
 Inputs: key "input" (u*2), skip: key "skip" (u*2).
 
 Run: /usr/bin/python3 tools/golden/gen_deoldify_unet.py
@@ -80,6 +82,24 @@ def main():
             list(shape), list(y.shape), y.mean().item(), y.std().item(), y.min().item(), y.max().item(),
             (y.double() - y64).abs().max().item(), sum(q.numel() for q in m.parameters())))
         g.case(dict(kind="net", shape=list(shape)), y=y)
+    # Post-process (deoldify/filters.py): model output -> denorm -> x255 -> astype(uint8) (clipped first, part-a
+    # §12 #9) -> OpenCV RGB2YUV of it and of the original, Y from the original, YUV2RGB (all uint8, cv2 fixed point).
+    import cv2
+    import numpy as np
+    rng = np.random.RandomState(5)
+    H, W = 6, 10
+    orig = rng.randint(0, 256, size=(H, W, 3)).astype(np.uint8)
+    out = (rng.randn(1, 3, H, W) * 1.2).astype(np.float32)
+    mean = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
+    std = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]
+    raw = np.clip((out[0] * std + mean) * np.float32(255), 0, 255).astype(np.uint8).transpose(1, 2, 0)
+    yuv_c = cv2.cvtColor(np.ascontiguousarray(raw), cv2.COLOR_RGB2YUV)
+    yuv_o = cv2.cvtColor(orig, cv2.COLOR_RGB2YUV)
+    hires = yuv_o.copy()
+    hires[:, :, 1:3] = yuv_c[:, :, 1:3]
+    final = cv2.cvtColor(hires, cv2.COLOR_YUV2RGB)
+    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)[None].astype(np.float32)))
+    g.case(dict(kind="post"), original=chw(orig), model_out=torch.from_numpy(out), y=chw(final))
     g.save()
 
 

@@ -26,8 +26,8 @@
 //   deoldify_preprocess(rgb [1,3,S,S] in [0,255]) → 8-bit PIL luma ×3, /255, ImageNet-normalised (resize to
 //   render_factor·16 with PIL bilinear beforehand is the caller's job);
 //   deoldify_postprocess(model output, original rgb [0,255]) → de-normalise, ×255, clamp [0,255] (resolution §12
-//   #9), then YUV: Y from the original, U, V from the model output (inputs must have the same size: resize the
-//   model output to the original size first).
+//   #9), truncate to 8 bits, then OpenCV 8-bit YUV (bit-exact fixed point): Y from the original, U, V from the
+//   model output (inputs must have the same size: resize the model output to the original size first).
 //
 // Parameter count: 63,645,681 folded (encoder 21,284,672). The spec's 63,646,881 counts the checkpoint's
 // parameters, which include the 1,200 `weight_g` of the weight-normed PixelShuffle_ICNR conv that folding removes.
@@ -42,7 +42,6 @@
 #include <vector>
 
 #include "pixforge/core/json.hpp"
-#include "pixforge/io/color.hpp"
 #include "pixforge/io/image.hpp"
 #include "pixforge/models/model.hpp"
 #include "pixforge/nn/layers.hpp"
@@ -378,26 +377,65 @@ inline Tensor<float> deoldify_preprocess(const Tensor<float>& rgb255) {
   return out;
 }
 
-// Model output (normalised RGB) → [0,255] RGB (de-normalise, ×255, clamp), then keep the original's luminance:
-// YUV of both (OpenCV BT.601, part-a §0.8), Y from `original255`, U and V from the model, back to RGB. Both
-// [N,3,H,W] of the same size (resize the model output to the original size first, PIL bilinear in the reference).
+namespace deoldify {
+// OpenCV's 8-bit COLOR_RGB2YUV / COLOR_YUV2RGB exactly (14-bit fixed point, round half up; U and V use the ROUNDED
+// Y): Y = (4899R + 9617G + 1868B + 2^13) >> 14, U = 128 + ((B − Y)·8061 + 2^13) >> 14, V = 128 + ((R − Y)·14369 +
+// 2^13) >> 14; R = Y + ((V−128)·18678 + 2^13) >> 14, G = Y + ((U−128)·(−6472) + (V−128)·(−9519) + 2^13) >> 14,
+// B = Y + ((U−128)·33292 + 2^13) >> 14, saturated to [0,255] (the float BT.601 formulas of io/color.hpp with the
+// constants 0.299/0.587/0.114, 0.492, 0.877, 1.140, 0.395, 0.581, 2.032 scaled by 2^14). Checked bit-exact against
+// OpenCV 4.6 on all-random images while writing this; the golden test covers it through deoldify_postprocess.
+inline int sat8(int64_t v) { return int(std::min<int64_t>(255, std::max<int64_t>(0, v))); }
+inline void rgb_to_yuv8(int r, int g, int b, int& y, int& u, int& v) {
+  constexpr int64_t h = 1 << 13;
+  y = sat8((4899 * int64_t(r) + 9617 * int64_t(g) + 1868 * int64_t(b) + h) >> 14);
+  u = sat8(128 + ((int64_t(b - y) * 8061 + h) >> 14));
+  v = sat8(128 + ((int64_t(r - y) * 14369 + h) >> 14));
+}
+inline void yuv8_to_rgb(int y, int u, int v, int& r, int& g, int& b) {
+  constexpr int64_t h = 1 << 13;
+  const int64_t uu = u - 128, vv = v - 128;
+  r = sat8(y + ((vv * 18678 + h) >> 14));
+  g = sat8(y + ((uu * -6472 + vv * -9519 + h) >> 14));
+  b = sat8(y + ((uu * 33292 + h) >> 14));
+}
+inline int to8(float v) { return int(std::lround(std::min(255.0f, std::max(0.0f, v)))); }
+}  // namespace deoldify
+
+// Model output (normalised RGB) → 8-bit RGB like deoldify/filters.py: y·std + mean, ×255, clamp to [0,255] (the
+// reference casts with astype(uint8) without clamping; part-a §12 #9) and truncate; then keep the original's
+// luminance: OpenCV 8-bit YUV of both (part-a §0.8, fixed point as OpenCV computes it), Y from `original255`
+// (rounded to 8 bits), U and V from the model, back to RGB. Both [N,3,H,W] of the same size (the reference resizes
+// the 8-bit colour result to the original size with PIL bilinear before this step: resize the model output first).
+// Matches the reference with OpenCV exactly (tests/golden/deoldify_unet.safetensors, "post").
 inline Tensor<float> deoldify_postprocess(const Tensor<float>& model_out, const Tensor<float>& original255) {
   PIXFORGE_CHECK(model_out.dim() == 4 && model_out.size(1) == 3 && model_out.shape() == original255.shape(),
                  ErrorCode::shape_mismatch, "deoldify_postprocess: model output ", model_out.shape().str(),
                  " and original ", original255.shape().str(), " must both be [N,3,H,W] of the same size");
-  Tensor<float> color = model_out.clone();
-  const int64_t N = color.size(0), P = color.size(2) * color.size(3);
+  const Tensor<float> col = model_out.contiguous(), orig = original255.contiguous();
+  Tensor<float> out = Tensor<float>::empty(col.shape());
+  const int64_t N = col.size(0), P = col.size(2) * col.size(3);
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
-  for (int64_t n = 0; n < N; ++n)
-    for (int c = 0; c < 3; ++c) {
-      float* d = color.data() + (n * 3 + c) * P;
-      for (int64_t i = 0; i < P; ++i) d[i] = std::min(255.0f, std::max(0.0f, (d[i] * stdv[c] + mean[c]) * 255.0f));
+  for (int64_t n = 0; n < N; ++n) {
+    const float* c = col.data() + n * 3 * P;
+    const float* o = orig.data() + n * 3 * P;
+    float* d = out.data() + n * 3 * P;
+    for (int64_t i = 0; i < P; ++i) {
+      int rgb[3];
+      for (int k = 0; k < 3; ++k)  // de-normalise, ×255, clamp, truncate (astype(uint8))
+        rgb[k] = int(std::floor(std::min(255.0f, std::max(0.0f, (c[k * P + i] * stdv[k] + mean[k]) * 255.0f))));
+      int yc, uc, vc, yo, uo, vo, r, g, b;
+      deoldify::rgb_to_yuv8(rgb[0], rgb[1], rgb[2], yc, uc, vc);
+      deoldify::rgb_to_yuv8(deoldify::to8(o[i]), deoldify::to8(o[P + i]), deoldify::to8(o[2 * P + i]), yo, uo, vo);
+      (void)yc;
+      (void)uo;
+      (void)vo;
+      deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);  // Y of the original, U V of the model
+      d[i] = float(r);
+      d[P + i] = float(g);
+      d[2 * P + i] = float(b);
     }
-  Tensor<float> yuv = rgb_to_yuv(color);
-  const Tensor<float> y_orig = rgb_to_yuv(original255);
-  for (int64_t n = 0; n < N; ++n)
-    std::copy(y_orig.data() + n * 3 * P, y_orig.data() + n * 3 * P + P, yuv.data() + n * 3 * P);
-  return yuv_to_rgb(yuv);
+  }
+  return out;
 }
 
 inline const bool kDeoldifyUnetRegistered =
