@@ -281,8 +281,6 @@ class DeoldifyUnet : public ImageModel {
     }
   };
 
-  static constexpr int64_t kWidths[4] = {64, 128, 256, 512};
-
   deoldify::ResNetEncoder encoder;
   BatchNorm2d bn;
   deoldify::ConvReluBn middle0, middle1;
