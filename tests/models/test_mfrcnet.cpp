@@ -2,7 +2,7 @@
 // tools/reference/mfrcnet.py:
 //   - the MFRB with dilations (1, 2, 4) and (1, 3, 5) (rtol 1e-4 / atol 1e-5);
 //   - narrow whole networks (ngf 8; MFRB on e2…e5, and on e3 + e7 with dilations (1, 2, 3)) on 256×256, randomised
-//     BN statistics (rtol 1e-3 / atol 1e-4; the golden keeps every 3rd pixel);
+//     BN statistics (rtol 1e-4 / atol 1e-5; measured max abs error 5.2e-6; the golden keeps every 3rd pixel);
 //   tests/golden/mfrcnet.safetensors (tools/golden/gen_mfrcnet.py); weights and inputs are deterministic functions
 //   of the state_dict keys (det_fill_bn.hpp).
 //   - parameter counts (spec: MFRB 131,584 / 525,312 / 2,099,200, network 59,265,154), keys, errors, registry.
@@ -60,7 +60,7 @@ TEST_CASE("mfrcnet: narrow whole networks match PyTorch") {
     test::det_fill_module_bn(net);
     const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
     const Tensor<float> y = net.forward(x);
-    test::check_close(strided(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-3, 1e-4,
+    test::check_close(strided(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-4, 1e-5,
                       cfg_s + " " + x.shape().str());
     ++n;
   }
