@@ -126,6 +126,18 @@ TEST_CASE("pix2pix_unet: registry, info and clear errors") {
   CHECK_THROWS_WITH_AS(UnetGenerator::Config::from_json(Json::parse(R"({"norm":"instance","batch_stats":true})", "cfg")),
                        doctest::Contains("batch_stats applies to norm=batch only"), Error);
 
+  // The Gabor-input variant's config: the number of maps must be input_nc.
+  const auto gcfg = UnetGenerator::Config::from_json(
+      Json::parse(R"({"input_nc":1,"output_nc":3,"gabor":{"maps":"single","ksize":7,"theta":0}})", "cfg"));
+  CHECK(gcfg.has_gabor);
+  CHECK(gcfg.gabor.num_maps() == 1);
+  CHECK(gcfg.gabor.ksize == 7);
+  CHECK(UnetGenerator::Config::from_json(Json::parse(R"({"input_nc":24,"output_nc":3,"gabor":{"maps":"bank"}})", "cfg"))
+            .gabor.maps == Pix2PixGaborConfig::Maps::bank);
+  CHECK_THROWS_WITH_AS(
+      UnetGenerator::Config::from_json(Json::parse(R"({"input_nc":1,"output_nc":3,"gabor":{"maps":"max_over_scales"}})", "cfg")),
+      doctest::Contains("pix2pix_unet: config gabor gives 4 input maps but input_nc=1"), Error);
+
   // Save a narrow net with metadata; load_model rebuilds it from the file alone; a wrong-depth file is refused.
   UnetGenerator::Config small;
   small.ngf = 2;

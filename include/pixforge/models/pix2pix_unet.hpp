@@ -49,6 +49,7 @@
 #include "pixforge/ops/activation.hpp"
 #include "pixforge/ops/batch_norm.hpp"
 #include "pixforge/ops/concat.hpp"
+#include "pixforge/ops/gabor.hpp"
 #include "pixforge/ops/instance_norm.hpp"
 
 namespace pixforge {
@@ -167,6 +168,11 @@ class UnetGenerator : public ImageModel {
     std::string norm = "batch";  // batch | instance
     bool use_dropout = true;     // no weights; identity at inference either way
     bool batch_stats = false;    // BatchNorm with per-sample statistics (official test.py without --eval)
+    // The Gabor-input variant (part-a.md §1(e)): config key "gabor" (ops/gabor.hpp Pix2PixGaborConfig, e.g.
+    // {"maps":"single","ksize":7,"theta":0}); the caller makes the input with gabor_filter_bank_maps() and
+    // gabor_to_pix2pix_input(). input_nc must equal its number of maps (1, 4 or 24).
+    bool has_gabor = false;
+    Pix2PixGaborConfig gabor;
 
     static Config from_json(const Json& j, const char* arch = "pix2pix_unet", int64_t default_downs = 8) {
       Config c;
@@ -178,6 +184,10 @@ class UnetGenerator : public ImageModel {
       c.norm = j.get_string("norm", c.norm);
       c.use_dropout = j.get_bool("use_dropout", c.use_dropout);
       c.batch_stats = j.get_bool("batch_stats", c.batch_stats);
+      if (j.contains("gabor")) {
+        c.has_gabor = true;
+        c.gabor = Pix2PixGaborConfig::from_json(j["gabor"]);
+      }
       c.validate(arch);
       return c;
     }
@@ -193,6 +203,8 @@ class UnetGenerator : public ImageModel {
                      "' (supported: batch, instance)");
       PIXFORGE_CHECK(!(batch_stats && norm != "batch"), ErrorCode::invalid_argument, arch,
                      ": batch_stats applies to norm=batch only");
+      PIXFORGE_CHECK(!has_gabor || gabor.num_maps() == input_nc, ErrorCode::invalid_argument, arch,
+                     ": config gabor gives ", gabor.num_maps(), " input maps but input_nc=", input_nc);
     }
   };
 

@@ -32,6 +32,7 @@
 //   Tensor<float> a = gabor_to_pix2pix_input(map);                           // [1,1,H,W], [-1,1]
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -161,8 +162,8 @@ struct Pix2PixGaborConfig {
   int64_t ksize = 7;                       // "scale 7" = the 7×7 kernel (spec's recommended reading)
   double theta = 0.0;                      // "0°"
   double sigma = 1.0, lambd = 1.5707963267948966, gamma = 0.5, psi = 0.0;
-  std::vector<int64_t> ksizes = {7, 9, 11, 13, 15, 17};
-  std::vector<double> thetas = {0.0, M_PI / 4, M_PI / 2, 3 * M_PI / 4};
+  std::array<int64_t, 6> ksizes{{7, 9, 11, 13, 15, 17}};  // the 6 scales
+  std::array<double, 4> thetas{{0.0, M_PI / 4, M_PI / 2, 3 * M_PI / 4}};  // the 4 orientations
 
   // Number of maps = pix2pix input_nc.
   int64_t num_maps() const {
