@@ -19,7 +19,8 @@
 // Pre-processing: the input is the channel concatenation of the condition A and the (real or generated) image B,
 // A first, both in [−1, 1] (score(a, b) does it). The output is a map of logits, not an image: sigmoid(logit) is
 // the "real" probability for the vanilla GAN loss; for an LSGAN-trained net the raw value (target 1 = real) is the
-// score. Inputs must be at least 3·2^n_layers pixels on each side (24 for n_layers 3); any size above works.
+// score. It is not an image-to-image model: call forward() / score() directly, not the tiling Pipeline (which
+// refuses outputs that are not input × scale). Inputs must be at least 3·2^n_layers pixels on each side (24 for n_layers 3); any size above works.
 // BatchNorm: eval statistics, or per-sample statistics with Config::batch_stats (as in training).
 //
 //   auto d = pixforge::NLayerDiscriminator::load("patchgan.safetensors");
