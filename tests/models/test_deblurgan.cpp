@@ -68,17 +68,24 @@ TEST_CASE("deblurgan: narrow whole generators match PyTorch") {
     cfg.n_blocks = c.params["n_blocks"].as_int64();
     cfg.use_dropout = c.params["use_dropout"].as_bool();
     cfg.learn_residual = c.params["learn_residual"].as_bool();
+    if (c.params.contains("one_conv") && c.params["one_conv"].as_bool()) cfg.block = "one_conv";
     DeblurGAN net(cfg);
+    std::vector<std::string> keys;
+    for (const auto& p : net.named_parameters()) keys.push_back(p.name);
+    bool dropout = !cfg.use_dropout;
+    CHECK(DeblurGAN::detect_block_variant(keys, &dropout) == cfg.block);
+    if (cfg.block == "two_conv") CHECK(dropout == cfg.use_dropout);
     load_case_weights(net, g, c);
     const Tensor<float> x = g.tensor(c, "x");
     const Tensor<float> y = net.forward(x);
     CHECK(y.shape() == x.shape());
     test::check_close(y, g.tensor(c, "y"), 1e-4, 1e-5,
                       "net " + std::to_string(cfg.n_blocks) + " blocks " + x.shape().str() +
-                          (cfg.learn_residual ? " learn_residual" : ""));
+                          (cfg.learn_residual ? " learn_residual " : " ") + cfg.block +
+                          (cfg.use_dropout ? " dropout" : ""));
     ++n;
   }
-  CHECK(n == 2);
+  CHECK(n == 4);
 }
 
 TEST_CASE("deblurgan: full-size parameter counts and key layout") {
@@ -89,6 +96,9 @@ TEST_CASE("deblurgan: full-size parameter counts and key layout") {
     DeblurGAN net(cfg);
     CHECK_MESSAGE(net.parameter_count() == nc.second, nc.first, " blocks");
   }
+  DeblurGAN::Config one;
+  one.block = "one_conv";  // half the block parameters (part-a §7(b): each two-conv block has 1,180,160)
+  CHECK(DeblurGAN(one).parameter_count() == 11378179 - 9 * 1180160 / 2);
   DeblurGAN net;  // 9 blocks, dropout: the released checkpoint's layout (same as pix2pix resnet_9blocks)
   std::set<std::string> keys;
   for (const auto& p : net.named_parameters()) keys.insert(p.name);
@@ -125,7 +135,7 @@ TEST_CASE("deblurgan: checkpoint with running stats loads via load_model; one-co
   CHECK(m->info().arch == "deblurgan");
   test::check_equal(m->forward(x), y, "load_model vs source");
 
-  // A HEAD-variant (one conv per block) checkpoint lacks conv_block.6: reported as missing.
+  // A HEAD-variant (one conv per block) checkpoint lacks conv_block.6: reported as missing by a two_conv model.
   SafeTensorsWriter one;
   for (const auto& p : src.named_parameters())
     if (p.name.find("conv_block.6") == std::string::npos) one.add(p.name, *p.tensor);
@@ -133,6 +143,12 @@ TEST_CASE("deblurgan: checkpoint with running stats loads via load_model; one-co
   one.set_metadata("pixforge.config", "{\"ngf\": 2, \"n_blocks\": 1}");
   one.save(path);
   CHECK_THROWS_WITH_AS(DeblurGAN::load(path), doctest::Contains("model.10.conv_block.6.weight"), Error);
+  // The same file declared as one_conv loads (its first conv and the rest of the network are used as is).
+  one.set_metadata("pixforge.config", "{\"ngf\": 2, \"n_blocks\": 1, \"block\": \"one_conv\"}");
+  one.save(path);
+  auto one_net = DeblurGAN::load(path);
+  CHECK(one_net->config().block == "one_conv");
+  CHECK(one_net->forward(x).shape() == x.shape());
   std::remove(path.c_str());
 }
 
@@ -146,6 +162,8 @@ TEST_CASE("deblurgan: bad inputs and configs give clear errors") {
   CHECK_THROWS_WITH_AS(net.forward(Tensor<float>::zeros({1, 3, 4, 16})), doctest::Contains("at least 8"), Error);
   CHECK_THROWS_WITH_AS(DeblurGAN::Config::from_json(Json::parse("{\"norm\": \"batch\"}", "test")),
                        doctest::Contains("deblurgan: config norm='batch' is not supported"), Error);
+  CHECK_THROWS_WITH_AS(DeblurGAN::Config::from_json(Json::parse("{\"block\": \"three\"}", "test")),
+                       doctest::Contains("deblurgan: config block='three' must be 'two_conv' or 'one_conv'"), Error);
   CHECK_THROWS_WITH_AS(DeblurGAN::Config::from_json(Json::parse("{\"ngf\": 0}", "test")),
                        doctest::Contains("deblurgan: config ngf=0 out of range"), Error);
   CHECK_THROWS_WITH_AS(DeblurGAN::Config::from_json(Json::parse("{\"output_nc\": 1}", "test")),

@@ -1,9 +1,10 @@
 """Goldens for the DeblurGAN ResnetGenerator (include/pixforge/models/deblurgan.hpp) from tools/reference/deblurgan.py.
 
-tests/golden/deblurgan.safetensors — seeded random weights rounded to fp16 (stored F16 as "<case>.w.<state_dict key>"):
+tests/golden/deblurgan.safetensors — seeded random weights rounded to fp16 (F16 "<case>.w.<state_dict key>"):
     "block"  one ResnetBlock(16) with dropout (keys conv_block.1 / .6), input x [1,16,9,11]
     "net"    whole generator ngf 4 (channels 4/8/16): 2 blocks, dropout, learn_residual, 20x28 input in [-1, 1];
-             3 blocks without dropout (keys conv_block.1 / .5), no learn_residual, N = 2, 16x12
+             3 blocks without dropout (keys conv_block.1 / .5), no learn_residual, N = 2, 16x12;
+             the one-conv HEAD-variant blocks (keys conv_block.1 only) with and without dropout (ReLU or not), 12x16
 Run: /usr/bin/python3 tools/golden/gen_deblurgan.py
 """
 import os
@@ -49,4 +50,11 @@ add_case(g, {"kind": "net", "ngf": 4, "n_blocks": 2, "use_dropout": True, "learn
 add_case(g, {"kind": "net", "ngf": 4, "n_blocks": 3, "use_dropout": False, "learn_residual": False},
          randomise(ResnetGenerator(ngf=4, n_blocks=3, use_dropout=False, learn_residual=False), 12),
          torch.rand(2, 3, 16, 12) * 2 - 1)
+add_case(g, {"kind": "net", "ngf": 4, "n_blocks": 2, "use_dropout": True, "learn_residual": True, "one_conv": True},
+         randomise(ResnetGenerator(ngf=4, n_blocks=2, use_dropout=True, learn_residual=True, one_conv=True), 13),
+         torch.rand(1, 3, 12, 16) * 2 - 1)
+add_case(g, {"kind": "net", "ngf": 4, "n_blocks": 2, "use_dropout": False, "learn_residual": True,
+             "one_conv": True},
+         randomise(ResnetGenerator(ngf=4, n_blocks=2, use_dropout=False, learn_residual=True, one_conv=True), 14),
+         torch.rand(1, 3, 12, 16) * 2 - 1)
 g.save()

@@ -17,14 +17,21 @@ def norm(c):
 
 
 class ResnetBlock(nn.Module):
-    """Canonical two-conv block: x + [pad1, conv3, IN, ReLU, (Dropout), pad1, conv3, IN](x)."""
+    """Canonical two-conv block: x + [pad1, conv3, IN, ReLU, (Dropout), pad1, conv3, IN](x).
+    one_conv=True: the 2019 HEAD variant (part-a §7(b) warning): x + [pad1, conv3, IN, ReLU, Dropout](x) with
+    dropout, x + [pad1, conv3, IN](x) without (the spec's description of that code; channels as here)."""
 
-    def __init__(self, dim, use_dropout=True):
+    def __init__(self, dim, use_dropout=True, one_conv=False):
         super().__init__()
-        layers = [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, padding=0, bias=True), norm(dim), nn.ReLU(True)]
-        if use_dropout:
-            layers += [nn.Dropout(0.5)]
-        layers += [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, padding=0, bias=True), norm(dim)]
+        layers = [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, padding=0, bias=True), norm(dim)]
+        if one_conv:
+            if use_dropout:
+                layers += [nn.ReLU(True), nn.Dropout(0.5)]
+        else:
+            layers += [nn.ReLU(True)]
+            if use_dropout:
+                layers += [nn.Dropout(0.5)]
+            layers += [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, padding=0, bias=True), norm(dim)]
         self.conv_block = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -32,7 +39,8 @@ class ResnetBlock(nn.Module):
 
 
 class ResnetGenerator(nn.Module):
-    def __init__(self, input_nc=3, output_nc=3, ngf=64, n_blocks=9, use_dropout=True, learn_residual=True):
+    def __init__(self, input_nc=3, output_nc=3, ngf=64, n_blocks=9, use_dropout=True, learn_residual=True,
+                 one_conv=False):
         super().__init__()
         self.learn_residual = learn_residual
         model = [nn.ReflectionPad2d(3), nn.Conv2d(input_nc, ngf, 7, padding=0, bias=True), norm(ngf), nn.ReLU(True)]
@@ -41,7 +49,7 @@ class ResnetGenerator(nn.Module):
             model += [nn.Conv2d(ngf * m, ngf * m * 2, 3, stride=2, padding=1, bias=True), norm(ngf * m * 2),
                       nn.ReLU(True)]
         for _ in range(n_blocks):
-            model += [ResnetBlock(ngf * 4, use_dropout)]
+            model += [ResnetBlock(ngf * 4, use_dropout, one_conv)]
         for i in range(2):
             m = 2 ** (2 - i)
             model += [nn.ConvTranspose2d(ngf * m, ngf * m // 2, 3, stride=2, padding=1, output_padding=1, bias=True),

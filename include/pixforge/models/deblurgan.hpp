@@ -28,8 +28,13 @@
 // reflection pads of the blocks at H/4); forward() refuses other sizes. Instance norm makes every pixel depend on
 // the whole image (info().global_context).
 //
-// Not supported (refused by the weight keys): the one-conv ResnetBlock of the repo's 2019 HEAD (part-a §7(b)
-// warning: only conv_block.1 per block) — load_state_dict reports the missing conv_block.6/.5 keys.
+// Block variants (part-a §7(b), §12 #8; config `block`): "two_conv" (canonical, default) and "one_conv", the
+// 2019 HEAD code whose conditional-expression precedence leaves one conv per block:
+//   x + Dropout(relu(IN(conv_block.1(pad1(x)))))   with dropout,   x + IN(conv_block.1(pad1(x)))   without.
+// (That code also hard-codes its channel numbers independently of ngf; they coincide with 4·ngf at ngf 64, the
+// only width it was used with — here the blocks always have 4·ngf channels.) detect_block_variant() tells the
+// variants apart by the keys of the first block; loading a file of one variant into the other reports the
+// missing / unexpected conv_block keys.
 //
 // Full size (ngf 64): 11,378,179 parameters with 9 blocks, 6,657,539 with 5 (part-a §7(b)).
 //
@@ -37,6 +42,7 @@
 //     Tensor<float> y = net->forward(x);       // x [1, 3, H, W] in [-1, 1] -> y [1, 3, H, W] in [-1, 1]
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,22 +68,28 @@ class RepoInstanceNorm2d : public InstanceNorm2d {
   }
 };
 
-// The canonical two-conv ResnetBlock's `conv_block` Sequential: 0 pad, 1 conv, 2 IN, 3 ReLU, [4 Dropout],
-// 5|4 pad, 6|5 conv, 7|6 IN.
+// The ResnetBlock's `conv_block` Sequential. Two-conv: 0 pad, 1 conv, 2 IN, 3 ReLU, [4 Dropout], 5|4 pad,
+// 6|5 conv, 7|6 IN. One-conv: 0 pad, 1 conv, 2 IN, [3 ReLU, 4 Dropout].
 class ResnetConvBlock : public Module {
  public:
-  Conv2d conv1;  // conv_block.1
+  Conv2d conv1;              // conv_block.1
   RepoInstanceNorm2d norm1;  // conv_block.2
-  Conv2d conv2;  // conv_block.6 (with dropout) / conv_block.5 (without)
+  Conv2d conv2;              // conv_block.6 (with dropout) / conv_block.5 (without); unused with one_conv
   RepoInstanceNorm2d norm2;  // conv_block.7 / conv_block.6
-  ResnetConvBlock(int64_t dim, bool use_dropout)
+  bool one_conv, use_dropout;
+  ResnetConvBlock(int64_t dim, bool use_dropout_, bool one_conv_)
       : conv1(Conv2dOptions(dim, dim, 3).padding(1).padding_mode(PaddingMode::reflect)),
         norm1(dim),
-        conv2(Conv2dOptions(dim, dim, 3).padding(1).padding_mode(PaddingMode::reflect)),
-        norm2(dim) {
-    const int second = use_dropout ? 6 : 5;
+        conv2(Conv2dOptions(one_conv_ ? 1 : dim, one_conv_ ? 1 : dim, 3)  // 1 channel: unused placeholder
+                  .padding(1)
+                  .padding_mode(PaddingMode::reflect)),
+        norm2(dim),
+        one_conv(one_conv_),
+        use_dropout(use_dropout_) {
     register_module("1", conv1);
     register_module("2", norm1);
+    if (one_conv) return;
+    const int second = use_dropout ? 6 : 5;
     register_module(std::to_string(second), conv2);
     register_module(std::to_string(second + 1), norm2);
   }
@@ -86,13 +98,17 @@ class ResnetConvBlock : public Module {
 class ResnetBlock : public Module {
  public:
   ResnetConvBlock conv_block;
-  ResnetBlock(int64_t dim, bool use_dropout) : conv_block(dim, use_dropout) {
+  ResnetBlock(int64_t dim, bool use_dropout, bool one_conv = false) : conv_block(dim, use_dropout, one_conv) {
     register_module("conv_block", conv_block);
   }
   Tensor<float> forward(const Tensor<float>& x) const {
     Tensor<float> y = conv_block.norm1(conv_block.conv1(x));  // [N, C, H, W] reflect pad 1 + conv + IN
-    relu_(y);                                                  // (Dropout: identity)
-    y = conv_block.norm2(conv_block.conv2(y));                 // [N, C, H, W]
+    if (!conv_block.one_conv) {
+      relu_(y);                                                // (Dropout: identity)
+      y = conv_block.norm2(conv_block.conv2(y));               // [N, C, H, W]
+    } else if (conv_block.use_dropout) {
+      relu_(y);                                                // one-conv with dropout: ReLU, Dropout (identity)
+    }
     add_(y, x);                                                // no ReLU after the add
     return y;
   }
@@ -114,7 +130,7 @@ class ResnetSequential : public Module {
   RepoInstanceNorm2d norm_up2;  // model.<14+n>
   Conv2d conv_out;          // model.<17+n>  (model.<16+n> is ReflectionPad2d(3), model.<18+n> Tanh)
 
-  ResnetSequential(int64_t in_nc, int64_t out_nc, int64_t ngf, int64_t n_blocks, bool use_dropout)
+  ResnetSequential(int64_t in_nc, int64_t out_nc, int64_t ngf, int64_t n_blocks, bool use_dropout, bool one_conv)
       : conv_in(Conv2dOptions(in_nc, ngf, 7).padding(3).padding_mode(PaddingMode::reflect)),
         norm_in(ngf),
         down1(Conv2dOptions(ngf, 2 * ngf, 3).stride(2).padding(1)),
@@ -133,7 +149,7 @@ class ResnetSequential : public Module {
     register_module("7", down2);
     register_module("8", norm_down2);
     for (int64_t i = 0; i < n_blocks; ++i) {
-      blocks.push_back(std::make_unique<ResnetBlock>(4 * ngf, use_dropout));
+      blocks.push_back(std::make_unique<ResnetBlock>(4 * ngf, use_dropout, one_conv));
       register_module(std::to_string(10 + i), *blocks.back());
     }
     register_module(std::to_string(10 + n_blocks), up1);
@@ -155,6 +171,7 @@ class DeblurGAN : public ImageModel {
     int64_t n_blocks = 9;        // 9 in the original, 5 in some re-trainings
     bool use_dropout = true;     // only changes the key index of each block's second conv (6 vs 5)
     bool learn_residual = true;  // out = clamp(x + G(x), -1, 1); required by the released weights
+    std::string block = "two_conv";  // or "one_conv" (2019 HEAD variant)
     static Config from_json(const Json& j) {
       Config c;
       c.input_nc = j.get_int("input_nc", c.input_nc);
@@ -172,6 +189,9 @@ class DeblurGAN : public ImageModel {
                      c.output_nc, " out of range [1, 64]");
       PIXFORGE_CHECK(!c.learn_residual || c.input_nc == c.output_nc, ErrorCode::invalid_argument,
                      "deblurgan: learn_residual needs input_nc == output_nc, got ", c.input_nc, " and ", c.output_nc);
+      c.block = j.get_string("block", c.block);
+      PIXFORGE_CHECK(c.block == "two_conv" || c.block == "one_conv", ErrorCode::invalid_argument,
+                     "deblurgan: config block='", c.block, "' must be 'two_conv' or 'one_conv'");
       const std::string norm = j.get_string("norm", "instance");
       PIXFORGE_CHECK(norm == "instance", ErrorCode::unsupported, "deblurgan: config norm='", norm,
                      "' is not supported (only 'instance', the DeblurGAN default)");
@@ -183,7 +203,7 @@ class DeblurGAN : public ImageModel {
 
   DeblurGAN() : DeblurGAN(Config()) {}
   explicit DeblurGAN(const Config& c)
-      : model(c.input_nc, c.output_nc, c.ngf, c.n_blocks, c.use_dropout), config_(c) {
+      : model(c.input_nc, c.output_nc, c.ngf, c.n_blocks, c.use_dropout, c.block == "one_conv"), config_(c) {
     register_module("model", model);
     info_.arch = "deblurgan";
     info_.task = "deblur";
@@ -202,6 +222,23 @@ class DeblurGAN : public ImageModel {
 
   const Config& config() const { return config_; }
   const ImageModelInfo& info() const override { return info_; }
+
+  // The block variant of a checkpoint from its keys (first block model.10): "two_conv" with use_dropout (second conv
+  // at conv_block.6) or without (conv_block.5), "one_conv" (conv_block.1 only; use_dropout cannot be seen from the
+  // keys: it decides whether the block has a ReLU — the repo default is with dropout). "" when there is no block.
+  static std::string detect_block_variant(const std::vector<std::string>& keys, bool* use_dropout = nullptr) {
+    auto has = [&](const std::string& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
+    if (!has("model.10.conv_block.1.weight")) return "";
+    if (has("model.10.conv_block.6.weight")) {
+      if (use_dropout) *use_dropout = true;
+      return "two_conv";
+    }
+    if (has("model.10.conv_block.5.weight")) {
+      if (use_dropout) *use_dropout = false;
+      return "two_conv";
+    }
+    return "one_conv";
+  }
 
   // G(x) without the residual connection (= forward() when learn_residual is false).
   Tensor<float> generator(const Tensor<float>& x) const {
