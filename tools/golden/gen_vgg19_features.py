@@ -42,6 +42,27 @@ def add_case(g, params, module, x01, names):
         g.tensors[name + ".w." + k] = v.detach().half().numpy()
 
 
+def check_against_torchvision():
+    """When torchvision is installed (apt-get install python3-torchvision): the reference has exactly torchvision
+    vgg19's `features.*` keys and shapes and computes the same pool5 output with the same weights."""
+    try:
+        import torchvision
+    except ImportError:
+        print("torchvision not installed: cross-check skipped")
+        return
+    full = torchvision.models.vgg19()
+    sd = {k: v for k, v in full.state_dict().items() if k.startswith("features.")}
+    ref = VGG19Features()
+    assert {k: v.shape for k, v in sd.items()} == {k: v.shape for k, v in ref.state_dict().items()}
+    ref.load_state_dict(sd)
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        err = (ref(x, ["pool5"])["pool5"] - full.features(x)).abs().max().item()
+    assert err == 0.0, err
+    print("torchvision %s vgg19().features: same keys, pool5 identical" % torchvision.__version__)
+
+
+check_against_torchvision()
 g = GoldenWriter("vgg19_features")
 torch.manual_seed(1)
 add_case(g, {"width": 4, "upto": "relu5_1", "pool": "max"}, randomise(VGG19Features(4, 30, "max"), 10),
