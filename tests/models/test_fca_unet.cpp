@@ -9,6 +9,7 @@
 //   - parameter count and keys of the full-size network, size constraint, config errors, registry round trip.
 #include "pixforge/models/fca_unet.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "det_fill_bn.hpp"
@@ -71,6 +72,32 @@ TEST_CASE("fca_unet: narrow whole network matches PyTorch (training size and ada
     ++n;
   }
   CHECK(n == 2);
+}
+
+TEST_CASE("fca_unet: parameter names and order = the reference's state_dict keys") {
+  test::Golden g("fca_unet");
+  int n = 0;
+  for (const auto& c : g.cases()) {
+    if (c.params["kind"].as_string() != "keys") continue;
+    FcaUNet net(FcaUNet::Config::from_json(Json::parse(c.params["config"].as_string(), "config")));
+    std::vector<std::string> expected;
+    const Json& keys = c.params["keys"];
+    for (size_t i = 0; i < keys.size(); ++i) expected.push_back(keys[i].as_string());
+    // The DCT buffers are recomputed: not parameters, but accepted (ignored) when a checkpoint has them.
+    const auto ign = net.ignorable_keys();
+    std::vector<std::string> kept;
+    for (const auto& k : expected) {
+      if (k.find("dct_layer.weight") == std::string::npos) kept.push_back(k);
+      else CHECK_MESSAGE(std::find(ign.begin(), ign.end(), k) != ign.end(), k);
+    }
+    CHECK(kept.size() == expected.size() - 7);  // e1…e7
+    expected = kept;
+    std::vector<std::string> got;
+    for (const auto& p : net.named_parameters()) got.push_back(p.name);
+    CHECK(got == expected);
+    ++n;
+  }
+  CHECK(n == 1);
 }
 
 TEST_CASE("fca_unet: parameter count and keys") {

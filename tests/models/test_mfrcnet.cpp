@@ -67,6 +67,23 @@ TEST_CASE("mfrcnet: narrow whole networks match PyTorch") {
   CHECK(n == 2);
 }
 
+TEST_CASE("mfrcnet: parameter names and order = the reference's state_dict keys") {
+  test::Golden g("mfrcnet");
+  int n = 0;
+  for (const auto& c : g.cases()) {
+    if (c.params["kind"].as_string() != "keys") continue;
+    MfrcNet net(MfrcNet::Config::from_json(Json::parse(c.params["config"].as_string(), "config")));
+    std::vector<std::string> expected;
+    const Json& keys = c.params["keys"];
+    for (size_t i = 0; i < keys.size(); ++i) expected.push_back(keys[i].as_string());
+    std::vector<std::string> got;
+    for (const auto& p : net.named_parameters()) got.push_back(p.name);
+    CHECK(got == expected);
+    ++n;
+  }
+  CHECK(n == 2);
+}
+
 TEST_CASE("mfrcnet: parameter counts and keys") {
   CHECK(MFRB(128).parameter_count() == 131584);  // part-a §3(b)
   CHECK(MFRB(256).parameter_count() == 525312);

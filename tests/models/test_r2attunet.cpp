@@ -29,6 +29,7 @@ TEST_CASE("r2attunet: recurrent, RRCNN and attention blocks match PyTorch") {
   int n = 0;
   for (const auto& c : g.cases()) {
     const std::string kind = c.params["kind"].as_string();
+    if (kind == "net" || kind == "keys") continue;
     const Shape s = shape_of(c.params["shape"]);
     const Tensor<float> x = test::det_input(s);
     if (kind == "recurrent") {
@@ -65,6 +66,23 @@ TEST_CASE("r2attunet: narrow whole networks match PyTorch") {
     ++n;
   }
   CHECK(n == 2);
+}
+
+TEST_CASE("r2attunet: parameter names and order = the reference's state_dict keys") {
+  test::Golden g("r2attunet");
+  int n = 0;
+  for (const auto& c : g.cases()) {
+    if (c.params["kind"].as_string() != "keys") continue;
+    R2AttUNet net(R2AttUNet::Config::from_json(Json::parse(c.params["config"].as_string(), "config")));
+    std::vector<std::string> expected;
+    const Json& keys = c.params["keys"];
+    for (size_t i = 0; i < keys.size(); ++i) expected.push_back(keys[i].as_string());
+    std::vector<std::string> got;
+    for (const auto& p : net.named_parameters()) got.push_back(p.name);
+    CHECK(got == expected);
+    ++n;
+  }
+  CHECK(n == 1);
 }
 
 TEST_CASE("r2attunet: parameter count, official keys, t matters") {

@@ -11,6 +11,7 @@ tests/golden/fca_unet.safetensors, cases ("kind"):
     net    FcaUnetGenerator(1, 2, ngf=16, train_size=256) on [1, 1, 256, 256] and on [1, 1, 256, 512]
            (every FCA adaptive-pools to its 256-input size); to stay small only y[:, :, ::stride, ::stride] is stored
            (stride 3 resp. 5: odd, so every phase of the transposed convs is covered)
+    keys   the reference's state_dict keys in order (without num_batches_tracked), no tensors
 Expected outputs in float32; a float64 run bounds the reference's own rounding (printed).
 
 Run: /usr/bin/python3 tools/golden/gen_fca_unet.py
@@ -68,6 +69,10 @@ def main():
         print("net %s -> std %.4f |f32 - f64| max %.2e, %d params" % (
             shape, y.std().item(), (y.double() - y64).abs().max().item(), sum(p.numel() for p in m.parameters())))
         g.case(dict(kind="net", config=json.dumps(cfg), shape=shape, stride=stride), y=y[:, :, ::stride, ::stride])
+    # The reference's state_dict keys in order (num_batches_tracked dropped): the C++ names must be the same list,
+    # except the dct_layer.weight buffers, which the C++ side recomputes and lists as ignorable.
+    keys = [k for k in FcaUnetGenerator(1, 2, ngf=16).state_dict() if not k.endswith("num_batches_tracked")]
+    g.case(dict(kind="keys", config=json.dumps(dict(ngf=16)), keys=keys))
     g.save()
 
 

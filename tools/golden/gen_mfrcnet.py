@@ -9,6 +9,7 @@ tests/golden/mfrcnet.safetensors, cases ("kind"):
     net    MfrcUnetGenerator(1, 2, ngf=8) on [1, 1, 256, 256] (MFRB on e2..e5), and ngf=8 with MFRB on e3 and e7,
            dilations (1, 2, 3), input 3 -> 3 on [1, 3, 256, 256]; only y[:, :, ::3, ::3] is stored (odd stride: every
            phase of the transposed convs is covered)
+    keys   the reference's state_dict keys in order (without num_batches_tracked) for two placements, no tensors
 Expected outputs in float32; a float64 run bounds the reference's own rounding (printed).
 
 Run: /usr/bin/python3 tools/golden/gen_mfrcnet.py
@@ -44,6 +45,10 @@ def main():
             json.dumps(cfg), y.std().item(), (y.double() - y64).abs().max().item(),
             sum(p.numel() for p in m.parameters())))
         g.case(dict(kind="net", config=json.dumps(cfg), shape=shape, stride=3), y=y[:, :, ::3, ::3])
+    # The reference's state_dict keys in order (num_batches_tracked dropped): the C++ names must be the same list.
+    for cfg in (dict(ngf=8), dict(ngf=8, mfrb_levels=[3, 7])):
+        keys = [k for k in MfrcUnetGenerator(**cfg).state_dict() if not k.endswith("num_batches_tracked")]
+        g.case(dict(kind="keys", config=json.dumps(cfg), keys=keys))
     g.save()
 
 

@@ -11,6 +11,7 @@ tests/golden/r2attunet.safetensors, cases ("kind"):
     net        R2AttU_Net(img_ch, output_ch, t, nf) narrow: (3, 1, t=2, nf=4) on [1, 3, 32, 48];
                (1, 2, t=3, nf=2) on [1, 1, 16, 32]; every conv weight (not bias, not BN) of the nets multiplied by
                0.5 after the fill, else the residual sums reach ~1e4
+    keys       the reference's state_dict keys in order (without num_batches_tracked), no tensors
 Expected outputs in float32; a float64 run bounds the reference's own rounding (printed).
 
 Run: /usr/bin/python3 tools/golden/gen_r2attunet.py
@@ -69,6 +70,9 @@ def main():
         report("net", y, y64)
         print("   %s: %d params" % (json.dumps(cfg), sum(p.numel() for p in m.parameters())))
         g.case(dict(kind="net", config=json.dumps(cfg), shape=shape), y=y)
+    # The reference's state_dict keys in order (num_batches_tracked dropped): the C++ names must be the same list.
+    keys = [k for k in R2AttU_Net(3, 1, 2, 4).state_dict() if not k.endswith("num_batches_tracked")]
+    g.case(dict(kind="keys", config=json.dumps(dict(nf=4)), keys=keys))
     g.save()
 
 
