@@ -8,7 +8,6 @@
 
 #include <set>
 
-#include "pixforge/models/all.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;

@@ -7,7 +7,6 @@
 
 #include <set>
 
-#include "pixforge/models/all.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;

@@ -10,7 +10,6 @@
 #include <set>
 #include <sstream>
 
-#include "pixforge/models/all.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;
