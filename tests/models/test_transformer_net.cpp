@@ -4,9 +4,12 @@
 //     with seeded random fp16-rounded weights (tests/golden/transformer_net.safetensors,
 //     tools/golden/gen_transformer_net.py);
 //   - the full-size parameter count against architectures/part-a.md §5(b) and the state_dict key names;
-//   - stale InstanceNorm running_mean/var keys of old checkpoints are ignored; bad inputs give clear errors.
+//   - stale InstanceNorm running_mean/var keys of old checkpoints are ignored, also end to end: a .pth converted by
+//     tools/convert_pth.py (tests/golden/transformer_net_from_pth.safetensors) loads with load_model and matches
+//     PyTorch; bad inputs give clear errors.
 #include "pixforge/models/transformer_net.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "test_util.hpp"
@@ -71,6 +74,26 @@ TEST_CASE("transformer_net: narrow whole networks match PyTorch") {
     ++n;
   }
   CHECK(n == 2);
+}
+
+TEST_CASE("transformer_net: a .pth with stale running stats, converted by tools/convert_pth.py, via load_model") {
+  test::Golden g("transformer_net");
+  int n = 0;
+  for (const auto& c : g.cases()) {
+    if (c.params["kind"].as_string() != "pth") continue;
+    const SafeTensors file = SafeTensors::open(test::source_path(c.params["file"].as_string()));
+    CHECK(file.has_metadata("pixforge.converter"));
+    const std::vector<std::string> keys = file.keys();
+    const auto stale = std::count_if(keys.begin(), keys.end(), [](const std::string& k) {
+      return k.find("running_mean") != std::string::npos;
+    });
+    CHECK(stale == 5 + 2);  // in1 … in5 and res1.in1, res1.in2 carry them in the file
+    std::unique_ptr<ImageModel> m = load_model(file);
+    CHECK(m->info().arch == "transformer_net");
+    test::check_close(m->forward(g.tensor(c, "x")), g.tensor(c, "y"), 1e-4, 1e-5, "converted .pth");
+    ++n;
+  }
+  CHECK(n == 1);
 }
 
 TEST_CASE("transformer_net: full-size parameter count and state_dict keys") {

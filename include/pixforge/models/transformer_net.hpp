@@ -29,7 +29,11 @@
 //
 // Full size (width 32, 5 residual blocks): 1,679,235 parameters (part-a §5(b); tests/models/test_transformer_net.cpp).
 //
-//     auto net = TransformerNet::load("weights/mosaic.safetensors");   // converted pytorch/examples mosaic.pth
+// Weights: a pytorch/examples .pth (e.g. mosaic.pth) converts with
+//     /usr/bin/python3 tools/convert_pth.py mosaic.pth mosaic.safetensors --arch transformer_net --config '{}'
+// (the stale running stats may stay in the file; tested end to end with a tiny network).
+//
+//     auto net = TransformerNet::load("mosaic.safetensors");
 //     Tensor<float> y = clamp(net->forward(x), 0.0f, 255.0f);           // x [1, 3, H, W] in [0, 255]
 #pragma once
 
