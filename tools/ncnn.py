@@ -6,7 +6,7 @@ Usage:
     for l in layers:
         print(l.type, l.name, l.bottoms, l.tops, l.params, {k: v.shape for k, v in l.blobs.items()})
 
-Format (as documented in /work/shared/SOURCES.md §1 and ncnn's wiki "param and model file structure"):
+Format (as documented in ../shared/SOURCES.md §1 and ncnn's wiki "param and model file structure"):
 
 .param (text):
     line 1: magic 7767517

@@ -1,5 +1,5 @@
 """PyTorch reference for DeOldify's NoGAN generator (artistic: fastai v1 DynamicUnetDeep on a ResNet-34 encoder),
-written from the spec (/work/shared/architectures/part-a.md §8), not copied from jantic/DeOldify or fastai.
+written from the spec (../shared/architectures/part-a.md §8), not copied from jantic/DeOldify or fastai.
 
 State-dict keys follow the DeOldify / fastai v1 checkpoint (`SequentialEx` keeps its modules in `layers`):
     layers.0.*        encoder = torchvision ResNet children[:-2]: 0 conv1, 1 bn1, (2 relu, 3 maxpool), 4..7 layer1..4

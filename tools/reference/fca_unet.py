@@ -1,5 +1,5 @@
 """FCA U-Net: the pix2pix `unet_256` generator (8 stride-2 convs + 8 transposed convs, skips) with FcaNet
-multi-spectral channel attention on the encoder outputs e1...e7. Written from /work/shared/architectures/part-a.md
+multi-spectral channel attention on the encoder outputs e1...e7. Written from ../shared/architectures/part-a.md
 sections 1 and 4 in our own words.
 
 RECONSTRUCTION (part-a section 4(b), section 12 #6): the colorization paper (SIViP, DOI 10.1007/s11760-023-02980-7)

@@ -1,5 +1,5 @@
 """MFRC-Net: the pix2pix `unet_256` generator with multi-field feature representation blocks (MFRB) on the encoder
-outputs. Written from /work/shared/architectures/part-a.md sections 1 and 3 in our own words.
+outputs. Written from ../shared/architectures/part-a.md sections 1 and 3 in our own words.
 
 RECONSTRUCTION (part-a section 3, section 12 #5): the paper is not public. Everything about the MFRB (branches,
 dilations, fusion, residual) and its placement is the spec's reconstruction, kept parameterised:

@@ -1,5 +1,5 @@
 """R2AttU-Net (recurrent residual conv blocks + attention gates), written from the spec
-/work/shared/architectures/part-a.md section 6 (in our own words). Attribute names follow the state_dict keys of
+../shared/architectures/part-a.md section 6 (in our own words). Attribute names follow the state_dict keys of
 LeeJunHyun/Image_Segmentation `network.py` (R2AttU_Net): RRCNN1.RCNN.0.conv.0.weight, RRCNN1.Conv_1x1.weight,
 Up5.up.1.weight, Att5.W_g.0.weight, Att5.psi.1.running_var, Conv_1x1.weight, ...
 

@@ -1,6 +1,6 @@
 """RRDBNet (ESRGAN / Real-ESRGAN generator): PyTorch reference definition for golden tests and .pth conversion.
 
-Written from /work/shared/architectures/part-b.md §7.1 (our own words, no code copied). The attribute names are the
+Written from ../shared/architectures/part-b.md §7.1 (our own words, no code copied). The attribute names are the
 BasicSR ones, so `state_dict()` keys equal the official checkpoints' keys:
 
     conv_first.{weight,bias}

@@ -1,6 +1,6 @@
 """SRVGGNetCompact (Real-ESRGAN realesr-animevideov3 / realesr-general-x4v3): PyTorch reference definition.
 
-Written from /work/shared/architectures/part-b.md §7.2 (our own words, no code copied). `body` is a flat ModuleList
+Written from ../shared/architectures/part-b.md §7.2 (our own words, no code copied). `body` is a flat ModuleList
 that interleaves convs and activations, so the state_dict keys are the official ones:
 
     body.0          Conv2d(num_in_ch, num_feat, 3, padding 1)
