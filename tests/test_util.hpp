@@ -51,6 +51,24 @@ inline Tensor<float> random_tensor(const Shape& shape, uint32_t seed, float lo =
   return t;
 }
 
+// A Shape from a JSON array of integers (golden case parameters such as "shape": [1, 3, 16, 24]).
+inline Shape shape_of(const Json& dims) {
+  std::vector<int64_t> d;
+  for (size_t i = 0; i < dims.size(); ++i) d.push_back(dims[i].as_int64());
+  return Shape(d);
+}
+
+// Every s-th pixel of y [N,C,H,W] along H and W: goldens of large outputs store such a subsample to stay small.
+inline Tensor<float> subsample(const Tensor<float>& y, int64_t s) {
+  const int64_t N = y.size(0), C = y.size(1), H = (y.size(2) + s - 1) / s, W = (y.size(3) + s - 1) / s;
+  Tensor<float> o = Tensor<float>::empty({N, C, H, W});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t w = 0; w < W; ++w) o(n, c, h, w) = y(n, c, h * s, w * s);
+  return o;
+}
+
 struct CloseReport {
   bool ok = true;
   double max_abs = 0, max_rel = 0;

@@ -40,8 +40,6 @@ void deoldify_fill(Module& m) {
   }
 }
 
-Shape shape_of(const Json& s) { return {s[0].as_int64(), s[1].as_int64(), s[2].as_int64(), s[3].as_int64()}; }
-
 double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
   double m = 0;
   for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, double(std::fabs(a.data()[i] - b.data()[i])));
@@ -65,8 +63,8 @@ TEST_CASE("deoldify_unet: UnetBlockDeep (ICNR shuffle + blur, resize-to-skip, se
     const bool final_block = c.params["final"].as_bool(), sa = c.params["self_attention"].as_bool();
     deoldify::UnetBlockDeep blk(up_c, x_c, !final_block, sa, 1.5);
     deoldify_fill(blk);
-    const Tensor<float> up = det_tensor(shape_of(c.params["up_shape"]), "input");
-    const Tensor<float> skip = det_tensor(shape_of(c.params["skip_shape"]), "skip");
+    const Tensor<float> up = det_tensor(test::shape_of(c.params["up_shape"]), "input");
+    const Tensor<float> skip = det_tensor(test::shape_of(c.params["skip_shape"]), "skip");
     const Tensor<float> y = blk(up, skip);
     test::check_close(y, g.tensor(c, "y"), 1e-4, 1e-5, "block " + up.shape().str() + " " + skip.shape().str());
     if (sa) {
@@ -87,7 +85,7 @@ TEST_CASE("deoldify_unet: full-size network matches PyTorch (48x80 and 40x56: re
   int n = 0;
   for (const auto& c : g.cases()) {
     if (c.params["kind"].as_string() != "net") continue;
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     test::check_close(net.forward(x), g.tensor(c, "y"), 1e-3, 1e-4, "net " + x.shape().str());
     ++n;
   }

@@ -17,26 +17,6 @@
 
 using namespace pixforge;
 
-namespace {
-
-Shape shape_of(const Json& s) {
-  std::vector<int64_t> d;
-  for (size_t i = 0; i < s.size(); ++i) d.push_back(s[i].as_int64());
-  return Shape(d);
-}
-
-Tensor<float> strided(const Tensor<float>& y, int64_t s) {
-  const int64_t N = y.size(0), C = y.size(1), H = (y.size(2) + s - 1) / s, W = (y.size(3) + s - 1) / s;
-  Tensor<float> o = Tensor<float>::empty({N, C, H, W});
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t w = 0; w < W; ++w) o(n, c, h, w) = y(n, c, h * s, w * s);
-  return o;
-}
-
-}  // namespace
-
 TEST_CASE("fca_unet: attention-wrapped encoder block matches PyTorch") {
   test::Golden g("fca_unet");
   int n = 0;
@@ -48,7 +28,7 @@ TEST_CASE("fca_unet: attention-wrapped encoder block matches PyTorch") {
     auto inner_block = std::make_unique<FcaUnetBlock>(K::innermost, inner, inner, inner, nullptr, 0, 16, "top16");
     FcaUnetBlock b(K::middle, outer, inner, outer, std::move(inner_block), dct, 16, "top16");
     test::det_fill_module_bn(b);
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     test::check_close(b.down(x), g.tensor(c, "y"), 1e-4, 1e-5, "down " + x.shape().str());
     if (g.has(c, "dct")) test::check_close(b.fca->dct_weight, g.tensor(c, "dct"), 1e-7, 0, "dct_layer.weight");
     ++n;
@@ -64,10 +44,10 @@ TEST_CASE("fca_unet: narrow whole network matches PyTorch (training size and ada
     const std::string cfg_s = c.params["config"].as_string();
     FcaUNet net(FcaUNet::Config::from_json(Json::parse(cfg_s, "config")));
     test::det_fill_module_bn(net);
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     const Tensor<float> y = net.forward(x);
     CHECK(y.shape() == Shape({1, 2, x.size(2), x.size(3)}));
-    test::check_close(strided(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-4, 1e-5,
+    test::check_close(test::subsample(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-4, 1e-5,
                       cfg_s + " " + x.shape().str());
     ++n;
   }

@@ -15,26 +15,6 @@
 
 using namespace pixforge;
 
-namespace {
-
-Shape shape_of(const Json& s) {
-  std::vector<int64_t> d;
-  for (size_t i = 0; i < s.size(); ++i) d.push_back(s[i].as_int64());
-  return Shape(d);
-}
-
-Tensor<float> strided(const Tensor<float>& y, int64_t s) {
-  const int64_t N = y.size(0), C = y.size(1), H = (y.size(2) + s - 1) / s, W = (y.size(3) + s - 1) / s;
-  Tensor<float> o = Tensor<float>::empty({N, C, H, W});
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t w = 0; w < W; ++w) o(n, c, h, w) = y(n, c, h * s, w * s);
-  return o;
-}
-
-}  // namespace
-
 TEST_CASE("mfrcnet: MFRB matches PyTorch") {
   test::Golden g("mfrcnet");
   int n = 0;
@@ -43,7 +23,7 @@ TEST_CASE("mfrcnet: MFRB matches PyTorch") {
     const Json& d = c.params["dilations"];
     MFRB b(c.params["C"].as_int64(), {d[0].as_int64(), d[1].as_int64(), d[2].as_int64()});
     test::det_fill_module_bn(b);
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     test::check_close(b(x), g.tensor(c, "y"), 1e-4, 1e-5, "MFRB " + x.shape().str());
     ++n;
   }
@@ -58,9 +38,9 @@ TEST_CASE("mfrcnet: narrow whole networks match PyTorch") {
     const std::string cfg_s = c.params["config"].as_string();
     MfrcNet net(MfrcNet::Config::from_json(Json::parse(cfg_s, "config")));
     test::det_fill_module_bn(net);
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     const Tensor<float> y = net.forward(x);
-    test::check_close(strided(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-4, 1e-5,
+    test::check_close(test::subsample(y, c.params["stride"].as_int64()), g.tensor(c, "y"), 1e-4, 1e-5,
                       cfg_s + " " + x.shape().str());
     ++n;
   }

@@ -14,23 +14,13 @@
 
 using namespace pixforge;
 
-namespace {
-
-Shape shape_of(const Json& s) {
-  std::vector<int64_t> d;
-  for (size_t i = 0; i < s.size(); ++i) d.push_back(s[i].as_int64());
-  return Shape(d);
-}
-
-}  // namespace
-
 TEST_CASE("r2attunet: recurrent, RRCNN and attention blocks match PyTorch") {
   test::Golden g("r2attunet");
   int n = 0;
   for (const auto& c : g.cases()) {
     const std::string kind = c.params["kind"].as_string();
     if (kind == "net" || kind == "keys") continue;
-    const Shape s = shape_of(c.params["shape"]);
+    const Shape s = test::shape_of(c.params["shape"]);
     const Tensor<float> x = test::det_input(s);
     if (kind == "recurrent") {
       Recurrent_block b(c.params["ch"].as_int64(), c.params["t"].as_int64());
@@ -45,7 +35,7 @@ TEST_CASE("r2attunet: recurrent, RRCNN and attention blocks match PyTorch") {
     } else if (kind == "attention") {
       Attention_block b(c.params["F_g"].as_int64(), c.params["F_l"].as_int64(), c.params["F_int"].as_int64());
       test::det_fill_module_bn(b);
-      const Tensor<float> gate = test::det_tensor("gate", shape_of(c.params["g_shape"]));
+      const Tensor<float> gate = test::det_tensor("gate", test::shape_of(c.params["g_shape"]));
       test::check_close(b(gate, x), g.tensor(c, "y"), 1e-4, 1e-5, "attention gate");
       ++n;
     }
@@ -61,7 +51,7 @@ TEST_CASE("r2attunet: narrow whole networks match PyTorch") {
     const std::string cfg_s = c.params["config"].as_string();
     R2AttUNet net(R2AttUNet::Config::from_json(Json::parse(cfg_s, "config")));
     test::det_fill_module_bn(net, 0.5f);
-    const Tensor<float> x = test::det_input(shape_of(c.params["shape"]));
+    const Tensor<float> x = test::det_input(test::shape_of(c.params["shape"]));
     test::check_close(net.forward(x), g.tensor(c, "y"), 1e-4, 1e-5, cfg_s + " " + x.shape().str());
     ++n;
   }
