@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "pixforge/core/json.hpp"
 #include "pixforge/core/tensor.hpp"
 #include "pixforge/io/safetensors.hpp"
+#include "pixforge/nn/state_dict.hpp"
 
 namespace pixforge {
 namespace test {
@@ -157,6 +159,20 @@ class Golden {
   SafeTensors file_;
   std::vector<Case> cases_;
 };
+
+// Loads the weights a golden case stores under "<case>.w.<key>" into m, after checking that the stored keys are
+// exactly m's parameter names (so a renamed or missing parameter fails loudly). Found by ADL from test files.
+inline void load_case_weights(Module& m, const Golden& g, const Golden::Case& c) {
+  const std::string prefix = c.name + ".w.";
+  std::set<std::string> file_keys, model_keys;
+  for (const auto& k : g.file().keys())
+    if (k.compare(0, prefix.size(), prefix) == 0) file_keys.insert(k.substr(prefix.size()));
+  for (const auto& p : m.named_parameters()) model_keys.insert(p.name);
+  REQUIRE_MESSAGE(file_keys == model_keys, c.name, ": golden weight keys differ from the model's parameter names");
+  LoadOptions opt;
+  opt.prefix = prefix;  // keys of the file's other cases are outside the prefix and not reported as unexpected
+  load_state_dict(m, g.file(), opt);
+}
 
 }  // namespace test
 }  // namespace pixforge

@@ -24,19 +24,6 @@ using namespace pixforge;
 namespace {
 
 // Loads the weights stored as "<case>.w.<key>" into a module, checking that the golden holds exactly its keys.
-void load_case_weights(Module& m, const test::Golden& g, const test::Golden::Case& c) {
-  const std::string prefix = c.name + ".w.";
-  std::set<std::string> file_keys, model_keys;
-  for (const auto& k : g.file().keys())
-    if (k.compare(0, prefix.size(), prefix) == 0) file_keys.insert(k.substr(prefix.size()));
-  for (const auto& p : m.named_parameters()) model_keys.insert(p.name);
-  REQUIRE_MESSAGE(file_keys == model_keys, c.name, ": golden weight keys differ from the model's parameter names");
-  LoadOptions opt;
-  opt.prefix = prefix;
-  opt.strict = false;  // the other cases' tensors are in the same file
-  load_state_dict(m, g.file(), opt);
-}
-
 RRDBNet::Config small_config(int64_t scale, int64_t blocks) {
   RRDBNet::Config c;
   c.scale = scale;
