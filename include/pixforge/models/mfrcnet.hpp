@@ -258,6 +258,7 @@ class MfrcNet : public ImageModel {
     info_.out_channels = c.output_nc;
     info_.range = Range::symmetric;
     info_.size_multiple = 256;
+    info_.border_mode = PaddingMode::reflect;  // how the pipeline pads up to the size multiple
     info_.global_context = true;  // 8 stride-2 levels: the 1×1 bottleneck sees the whole 256² image
   }
 
@@ -268,12 +269,7 @@ class MfrcNet : public ImageModel {
 
   // x [N, input_nc, H, W] in [−1, 1], H and W multiples of 256 -> [N, output_nc, H, W] in (−1, 1).
   Tensor<float> forward(const Tensor<float>& x) const override {
-    PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.input_nc, ErrorCode::shape_mismatch, "mfrcnet: expected [N,",
-                   cfg_.input_nc, ",H,W], got ", x.shape().str());
-    PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0 && x.size(2) % 256 == 0 && x.size(3) % 256 == 0,
-                   ErrorCode::shape_mismatch, "mfrcnet: H and W must be positive multiples of 256 (8 stride-2 "
-                   "levels, exact-size skip concatenation), got ", x.shape().str(),
-                   "; pad the image (reflect, size_multiple 256)");
+    check_model_input(x, info_, "8 stride-2 levels, exact-size skip concatenation");
     return model->forward(x);
   }
 

@@ -59,6 +59,18 @@ class ImageModel : public Module {
   virtual Tensor<float> forward(const Tensor<float>& x) const = 0;
 };
 
+// The input check most generators start forward() with: x is [N, info.in_channels, H, W] with H and W positive
+// multiples of info.size_multiple; `why` explains the multiple in the message ("8 stride-2 levels, ...").
+inline void check_model_input(const Tensor<float>& x, const ImageModelInfo& info, const char* why) {
+  PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == info.in_channels, ErrorCode::shape_mismatch, info.arch,
+                 ": expected [N,", info.in_channels, ",H,W], got ", x.shape().str());
+  const int64_t m = info.size_multiple;
+  PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0 && x.size(2) % m == 0 && x.size(3) % m == 0,
+                 ErrorCode::shape_mismatch, info.arch, ": H and W must be positive multiples of ", m, " (", why,
+                 "), got ", x.shape().str(), "; pad the image (", padding_mode_name(info.border_mode),
+                 ", size_multiple ", m, ")");
+}
+
 struct ModelEntry {
   std::string arch, description;
   std::function<std::unique_ptr<ImageModel>(const Json& config)> create;
