@@ -58,6 +58,7 @@
 #include "pixforge/core/activation_spec.hpp"
 #include "pixforge/core/error.hpp"
 #include "pixforge/core/gemm.hpp"
+#include "pixforge/core/op_counter.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
 
@@ -553,6 +554,7 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
 inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
                             const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x, weight, bias, p, "conv2d");
+  detail::count_macs(conv2d_output_shape(x.shape(), weight.shape(), p).numel() * (weight.numel() / weight.size(0)));
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
   const bool direct = detail::conv2d_is_pointwise(weight, p);
   return detail::conv2d_gemm_plain(x, weight, bias, p, direct);

@@ -52,6 +52,7 @@
 #include "pixforge/core/activation_spec.hpp"
 #include "pixforge/core/error.hpp"
 #include "pixforge/core/gemm.hpp"
+#include "pixforge/core/op_counter.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
 #include "pixforge/ops/conv2d.hpp"  // detail::thread_scratch, detail::bias_act_block
@@ -485,6 +486,7 @@ inline Tensor<float> conv_transpose2d(const Tensor<float>& x, const Tensor<float
                                       const Tensor<float>& bias = Tensor<float>(),
                                       const ConvTranspose2dParams& p = {}) {
   detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d");
+  detail::count_macs(x.numel() * (weight.numel() / weight.size(0)));  // weight [Cin, Cout/g, kH, kW]
   const int64_t cin_g = x.size(1) / p.groups, cout_g = weight.size(1);
   const bool multi_tap = weight.size(2) * weight.size(3) > p.stride_h * p.stride_w;
   if (cin_g <= cout_g && multi_tap) return conv_transpose2d_gather(x, weight, bias, p);
