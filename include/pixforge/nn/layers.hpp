@@ -12,6 +12,8 @@
 //
 // Fused activation: `conv.act = Act::leaky_relu(0.2f)` makes conv(x) apply it in the conv epilogue.
 // Weight files are loaded with load_state_dict (nn/state_dict.hpp) on the enclosing model.
+// Tracing (nn/trace.hpp): each operator() reports its name, shape, time and FLOPs when a TraceScope is active on
+// the calling thread; otherwise it costs one thread-local load.
 #pragma once
 
 #include "pixforge/nn/module.hpp"
@@ -21,6 +23,7 @@
 #include "pixforge/ops/conv_transpose2d.hpp"
 #include "pixforge/ops/instance_norm.hpp"
 #include "pixforge/ops/linear.hpp"
+#include "pixforge/nn/trace.hpp"
 
 namespace pixforge {
 
@@ -75,7 +78,14 @@ class Conv2d : public Module {
   }
   Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size)
       : Conv2d(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
-  Tensor<float> operator()(const Tensor<float>& x) const { return conv2d(x, weight, bias, params); }
+  Tensor<float> operator()(const Tensor<float>& x) const {
+    if (current_tracer() == nullptr) return conv2d(x, weight, bias, params);
+    return detail::traced_call(*this, "Conv2d", x, [&] { return conv2d(x, weight, bias, params); },
+                               [&](const Tensor<float>& y) {
+                                 return 2.0 * double(weight.size(1) * weight.size(2) * weight.size(3)) *
+                                        double(y.numel());
+                               });
+  }
 };
 
 class ConvTranspose2dOptions {
@@ -125,7 +135,14 @@ class ConvTranspose2d : public Module {
   }
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size)
       : ConvTranspose2d(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}
-  Tensor<float> operator()(const Tensor<float>& x) const { return conv_transpose2d(x, weight, bias, params); }
+  Tensor<float> operator()(const Tensor<float>& x) const {
+    if (current_tracer() == nullptr) return conv_transpose2d(x, weight, bias, params);
+    return detail::traced_call(*this, "ConvTranspose2d", x, [&] { return conv_transpose2d(x, weight, bias, params); },
+                               [&](const Tensor<float>&) {
+                                 return 2.0 * double(weight.size(1) * weight.size(2) * weight.size(3)) *
+                                        double(x.numel());
+                               });
+  }
 };
 
 // nn.BatchNorm2d(num_features, eps, affine) in eval mode (running statistics); set
@@ -149,7 +166,10 @@ class BatchNorm2d : public Module {
     params.eps = eps;
   }
   Tensor<float> operator()(const Tensor<float>& x) const {
-    return batch_norm(x, running_mean, running_var, weight, bias, params);
+    if (current_tracer() == nullptr) return batch_norm(x, running_mean, running_var, weight, bias, params);
+    return detail::traced_call(*this, "BatchNorm2d", x,
+                               [&] { return batch_norm(x, running_mean, running_var, weight, bias, params); },
+                               [](const Tensor<float>& y) { return 2.0 * double(y.numel()); });
   }
   // The tensors fold_batch_norm() needs.
   BatchNormTensors tensors() const { return {weight, bias, running_mean, running_var}; }
@@ -173,7 +193,11 @@ class InstanceNorm2d : public Module {
     register_ignored("running_var");
     params.eps = eps;
   }
-  Tensor<float> operator()(const Tensor<float>& x) const { return instance_norm(x, weight, bias, params); }
+  Tensor<float> operator()(const Tensor<float>& x) const {
+    if (current_tracer() == nullptr) return instance_norm(x, weight, bias, params);
+    return detail::traced_call(*this, "InstanceNorm2d", x, [&] { return instance_norm(x, weight, bias, params); },
+                               [](const Tensor<float>& y) { return 2.0 * double(y.numel()); });
+  }
 };
 
 // nn.Linear(in_features, out_features, bias).
@@ -190,7 +214,11 @@ class Linear : public Module {
       register_parameter("bias", bias);
     }
   }
-  Tensor<float> operator()(const Tensor<float>& x) const { return linear(x, weight, bias, params); }
+  Tensor<float> operator()(const Tensor<float>& x) const {
+    if (current_tracer() == nullptr) return linear(x, weight, bias, params);
+    return detail::traced_call(*this, "Linear", x, [&] { return linear(x, weight, bias, params); },
+                               [&](const Tensor<float>& y) { return 2.0 * double(weight.size(1)) * double(y.numel()); });
+  }
 };
 
 // nn.PReLU(num_parameters, init): one shared slope or one per channel.
@@ -201,7 +229,11 @@ class PReLU : public Module {
     weight = Tensor<float>::full({num_parameters}, init);
     register_parameter("weight", weight);
   }
-  Tensor<float> operator()(const Tensor<float>& x) const { return prelu(x, weight); }
+  Tensor<float> operator()(const Tensor<float>& x) const {
+    if (current_tracer() == nullptr) return prelu(x, weight);
+    return detail::traced_call(*this, "PReLU", x, [&] { return prelu(x, weight); },
+                               [](const Tensor<float>& y) { return double(y.numel()); });
+  }
 };
 
 #undef PIXFORGE_OPTION

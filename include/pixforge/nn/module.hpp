@@ -59,6 +59,14 @@ class Module {
     return n;
   }
 
+  // This module and every descendant with its dotted name ("" for the root, then "body", "body.0", ...), parents
+  // before children: the prefixes of named_parameters() (nn/trace.hpp names layers with it).
+  std::vector<std::pair<std::string, const Module*>> named_modules() const {
+    std::vector<std::pair<std::string, const Module*>> out;
+    collect_modules("", out);
+    return out;
+  }
+
   // Keys the loader may skip without complaint (e.g. BatchNorm's num_batches_tracked, training-only tensors).
   virtual bool ignorable_key(const std::string& local_name) const {
     (void)local_name;
@@ -83,6 +91,10 @@ class Module {
   void collect(const std::string& prefix, std::vector<NamedTensor>& out) const {
     for (const auto& e : entries_) out.push_back({prefix + e.name, e.tensor, e.is_buffer});
     for (const auto& c : children_) c.second->collect(prefix + c.first + ".", out);
+  }
+  void collect_modules(const std::string& name, std::vector<std::pair<std::string, const Module*>>& out) const {
+    out.emplace_back(name, this);
+    for (const auto& c : children_) c.second->collect_modules(name.empty() ? c.first : name + "." + c.first, out);
   }
   void collect_ignorable(const std::string& prefix, std::vector<std::string>& out) const {
     for (const auto& n : ignored_) out.push_back(prefix + n);
