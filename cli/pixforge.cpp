@@ -1,15 +1,18 @@
 // pixforge — command-line front end of the Pipeline API (include/pixforge/pipeline.hpp).
 //
 //   pixforge run MODEL.safetensors IN OUT [--tile N] [--threads N] [--memory MIB] [--halo N]
-//                [--mask M] [--quiet] [--verbose]
+//                [--max-pixels N] [--max-memory MIB] [--mask M] [--quiet] [--verbose]
 //   pixforge info MODEL.safetensors
 //   pixforge archs
+//   pixforge trace MODEL.safetensors IN [--dump PATTERN --dump-dir DIR]   (cli/cmd_trace.hpp)
 //   pixforge --help | pixforge <command> --help | pixforge --version
 //
 // Exit codes: 0 success, 1 runtime error (unreadable/corrupt file, unknown architecture, image above the limits,
 // ...), 2 usage error (unknown command or option, bad number, OUT == IN, unsupported output extension).
 // The output is written by save_image(): encoded in memory, written to a temporary file in the target directory
 // and renamed over OUT, so a failed run leaves no partial file and never touches an existing OUT.
+// run's task modes (colorize, stylize, enhance, deblur, segment, remove-bg, replace-bg) are the library's task layer,
+// include/pixforge/tasks/run_task.hpp: this file only parses --task, --render-factor, --threshold, --background.
 #define PIXFORGE_IMPLEMENTATION
 #include "pixforge/io/image.hpp"
 
@@ -27,6 +30,7 @@
 
 #include "pixforge/models/all.hpp"
 #include "pixforge/pipeline.hpp"
+#include "pixforge/tasks/run_task.hpp"
 
 namespace pf = pixforge;
 namespace fs = std::filesystem;
@@ -47,6 +51,7 @@ const char* const kMainHelp =
     "  pixforge run MODEL.safetensors IN OUT [options]   run the model the weight file describes on IN\n"
     "  pixforge info MODEL.safetensors                    architecture, config, parameters, licence, source\n"
     "  pixforge archs                                     architectures this program can build\n"
+    "  pixforge trace MODEL.safetensors IN [options]      per-layer names, shapes, time, FLOPs, feature maps\n"
     "  pixforge <command> --help                          help on one command\n"
     "  pixforge --version\n"
     "\n"
@@ -67,10 +72,30 @@ const char* const kRunHelp =
     "  --halo N      context per tile side in input pixels (default: the network's receptive radius, exact);\n"
     "                smaller values make tiles approximate but cheaper (RRDBNet's exact radius is ~350 px)\n"
     "  --threads N   worker threads (default: all cores, or OMP_NUM_THREADS)\n"
+    "  --max-pixels N   refuse input or output images of more than N pixels (default 268435456 = 2^28)\n"
+    "  --max-memory MIB refuse any single tensor larger than MIB (default 8192); the automatic tile size\n"
+    "                keeps under it, so a large image is tiled rather than refused (untiled models fail)\n"
     "  --mask M      mask image, for models whose task needs one (inpainting; none is built in yet)\n"
     "  --quiet       no progress bar\n"
     "  --verbose     print the model, the tiling, timings and the peak memory (RSS) to stderr\n"
-    "  --help        this text\n";
+    "  --help        this text\n"
+    "\n"
+    "Task modes (the weight file's task; --task overrides it where that makes sense):\n"
+    "  colorize      gray in, colour out; a colour input is converted to gray (luma) with a notice. DeOldify\n"
+    "                runs on a square of render factor x 16 px and keeps the input's luminance; pix2pix-style\n"
+    "                models (Lab or RGB) are padded (reflect) to their size multiple (256, 512) and cropped back\n"
+    "  stylize, enhance, deblur   image in, image out in each model's value range (padded to its size multiple)\n"
+    "  segment       the mask as a gray image (0..255); isnet, u2net, u2netp, r2attunet\n"
+    "  remove-bg     RGBA cut-out, alpha = the matte (OUT must be .png, .tga or .bmp); IS-Net runs at 1024x1024,\n"
+    "                U2-Net at 320x320, the matte is resized back bilinearly\n"
+    "  replace-bg    matte*image + (1-matte)*background, RGB (implied by --background)\n"
+    "  others (upscale, denoise, ...)   the tiled pipeline\n"
+    "Task options:\n"
+    "  --task NAME         segment | remove-bg | replace-bg for matte networks; other models run their own task\n"
+    "  --render-factor N   DeOldify only: the network runs on an (N*16)^2 square (default 35; 1..256)\n"
+    "  --threshold T       segment only: binary mask, 255 where the matte > T (T in [0, 1])\n"
+    "  --background B      remove-bg/replace-bg: '#rrggbb', or an image of exactly IN's size (never resized;\n"
+    "                      another size is an error)\n";
 
 const char* const kInfoHelp =
     "Usage: pixforge info MODEL.safetensors\n"
@@ -166,6 +191,8 @@ int cmd_run(const std::vector<std::string>& args) {
   int threads = 0;
   std::string mask;
   bool quiet = false, verbose = false;
+  pf::TaskOptions topt;
+  std::string background;
   for (size_t k = 0; k < args.size(); ++k) {
     const std::string& a = args[k];
     auto value = [&]() -> std::string {
@@ -183,6 +210,23 @@ int cmd_run(const std::vector<std::string>& args) {
       opt.halo = parse_int(a, value(), 0, int64_t(1) << 20);
     } else if (a == "--memory") {
       opt.memory_budget = parse_int(a, value(), 1, int64_t(1) << 30) << 20;
+    } else if (a == "--max-pixels") {
+      pf::limits().max_image_pixels = parse_int(a, value(), 1, int64_t(1) << 40);
+    } else if (a == "--max-memory") {
+      pf::limits().max_tensor_bytes = parse_int(a, value(), 1, int64_t(1) << 30) << 20;
+    } else if (a == "--task") {
+      topt.task = value();
+    } else if (a == "--render-factor") {
+      topt.render_factor = parse_int(a, value(), 1, 256);
+    } else if (a == "--threshold") {
+      const std::string v = value();
+      char* end = nullptr;
+      const double t = std::strtod(v.c_str(), &end);
+      if (v.empty() || end != v.c_str() + v.size() || !(t >= 0.0 && t <= 1.0))
+        throw UsageError("--threshold expects a number in [0, 1], got '" + v + "'");
+      topt.threshold = float(t);
+    } else if (a == "--background") {
+      background = value();
     } else if (a == "--mask") {
       mask = value();
     } else if (a == "--quiet" || a == "-q") {
@@ -208,6 +252,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (threads > 0) pf::set_num_threads(threads);
 
   const auto t0 = std::chrono::steady_clock::now();
+  if (!background.empty()) topt.background = pf::parse_background(background);  // a bad one fails before the run
   pf::Pipeline pipe = pf::Pipeline::load(model_path);
   const pf::ImageModelInfo& info = pipe.info();
   if (!mask.empty() && !task_needs_mask(info.task))
@@ -216,14 +261,31 @@ int cmd_run(const std::vector<std::string>& args) {
     if (mask.empty()) throw UsageError("run: '" + info.arch + "' (task " + info.task + ") needs --mask M");
     pf::fail(pf::ErrorCode::unsupported, "run: masked tasks are not supported by the pipeline yet");
   }
+  std::string task;
+  try {
+    task = pf::resolve_task(pipe.model(), topt);
+  } catch (const pf::Error& e) {
+    throw UsageError("run: " + e.message());
+  }
+  std::string ext = fs::path(out_path).extension().string();
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (task == "remove-bg" && (ext == ".jpg" || ext == ".jpeg"))
+    throw UsageError("run: remove-bg writes RGBA (alpha = the matte) and '" + out_path +
+                     "' cannot store alpha: use .png, .tga or .bmp (or --background for an RGB result)");
   const pf::Image image = pf::load_image(in_path);
   const auto t1 = std::chrono::steady_clock::now();
 
   opt.notice = [&](const std::string& s) {
     if (!quiet) std::fprintf(stderr, "pixforge: %s\n", s.c_str());
   };
-  const pf::TilePlan plan = pipe.plan(image.height, image.width, opt);
-  if (verbose)
+  topt.notice = opt.notice;
+  // These tasks resize to the network's resolution or pad to its size multiple themselves: no tile plan to show.
+  const bool own_sizing = task == "colorize" || task == "segment" || task == "remove-bg" || task == "replace-bg";
+  if (verbose && own_sizing)
+    std::fprintf(stderr, "model: %s (task %s); image %dx%dx%d\n", info.arch.c_str(), task.c_str(), image.width,
+                 image.height, image.channels);
+  const pf::TilePlan plan = own_sizing ? pf::TilePlan{} : pipe.plan(image.height, image.width, opt);
+  if (verbose && !own_sizing)
     std::fprintf(stderr,
                  "model: %s (task %s, scale %lld, receptive radius %lld, ~%lld B/px); image %dx%dx%d; tile %lld, "
                  "halo %lld -> %lldx%lld tiles, ~%lld MiB of activations each\n",
@@ -233,8 +295,9 @@ int cmd_run(const std::vector<std::string>& args) {
                  (long long)(plan.tile_bytes >> 20));
   ProgressBar bar;
   if (!quiet && plan.count() > 1) opt.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
-  opt.notice = nullptr;  // already reported by plan()
-  const pf::Image out = pipe.run(image, opt);
+  if (!own_sizing) opt.notice = nullptr;  // already reported by plan()
+  topt.run = opt;
+  const pf::Image out = pf::run_task(pipe, image, topt);
   const auto t2 = std::chrono::steady_clock::now();
   pf::save_image(out_path, out);
   const auto t3 = std::chrono::steady_clock::now();
@@ -314,10 +377,12 @@ int cmd_archs(const std::vector<std::string>& args) {
 
 }  // namespace
 
+#include "cmd_trace.hpp"  // pixforge trace (uses the helpers above)
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty()) throw UsageError("missing command (run, info, archs; see pixforge --help)");
+    if (args.empty()) throw UsageError("missing command (run, info, archs, trace; see pixforge --help)");
     const std::string cmd = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (is_help(cmd) || cmd == "help") {
@@ -331,7 +396,8 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "info") return cmd_info(rest);
     if (cmd == "archs") return cmd_archs(rest);
-    throw UsageError("unknown command '" + cmd + "' (run, info, archs; see pixforge --help)");
+    if (cmd == "trace") return cmd_trace(rest);
+    throw UsageError("unknown command '" + cmd + "' (run, info, archs, trace; see pixforge --help)");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "pixforge: %s\n", e.what());
     return kUsageError;
