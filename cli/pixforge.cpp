@@ -5,6 +5,8 @@
 //   pixforge info MODEL.safetensors
 //   pixforge archs
 //   pixforge trace MODEL.safetensors IN [--dump PATTERN --dump-dir DIR]   (cli/cmd_trace.hpp)
+//   pixforge flip|rotate|adjust IN OUT ..., augment IN OUTDIR -n N, compare A B   (cli/cmd_<name>.hpp)
+//   pixforge run|flip|rotate|adjust ... INDIR OUTDIR ...   folder mode (cli/cmd_batch.hpp)
 //   pixforge --help | pixforge <command> --help | pixforge --version
 //
 // Exit codes: 0 success, 1 runtime error (unreadable/corrupt file, unknown architecture, image above the limits,
@@ -52,6 +54,12 @@ const char* const kMainHelp =
     "  pixforge info MODEL.safetensors                    architecture, config, parameters, licence, source\n"
     "  pixforge archs                                     architectures this program can build\n"
     "  pixforge trace MODEL.safetensors IN [options]      per-layer names, shapes, time, FLOPs, feature maps\n"
+    "  pixforge flip IN OUT --horizontal|--vertical       mirror (exact)\n"
+    "  pixforge rotate IN OUT --angle A [--expand]        rotate counter-clockwise (PIL's bilinear rotate)\n"
+    "  pixforge adjust IN OUT --brightness F --contrast F brightness/contrast (PIL ImageEnhance)\n"
+    "  pixforge augment IN OUTDIR -n N [--seed S]         N seeded random flips/rotations/crops/scales\n"
+    "  pixforge compare A B                               PSNR, SSIM, PSNR-Y, SSIM-Y\n"
+    "  run, flip, rotate and adjust also take a folder: INDIR OUTDIR (every image; failures skipped, exit 1)\n"
     "  pixforge <command> --help                          help on one command\n"
     "  pixforge --version\n"
     "\n"
@@ -143,6 +151,7 @@ std::string format_seconds(double s) {
 // "[##########..........]  12/40 tiles  30%  ETA 0:12" on stderr, redrawn in place.
 class ProgressBar {
  public:
+  explicit ProgressBar(const char* unit = "tiles") : unit_(unit) {}
   void update(int64_t done, int64_t total) {
     if (total <= 1) return;
     const auto now = std::chrono::steady_clock::now();
@@ -158,8 +167,8 @@ class ProgressBar {
     bar.append(size_t(width - fill), '.');
     std::string eta = done > 0 ? "ETA " + format_seconds(elapsed / double(done) * double(total - done)) : "ETA ?";
     if (done == total) eta = "took " + format_seconds(elapsed);
-    std::fprintf(stderr, "%s[%s] %lld/%lld tiles %3d%%  %s%s", tty ? "\r" : "", bar.c_str(), (long long)done,
-                 (long long)total, int(100 * done / total), eta.c_str(), tty ? "   " : "\n");
+    std::fprintf(stderr, "%s[%s] %lld/%lld %s %3d%%  %s%s", tty ? "\r" : "", bar.c_str(), (long long)done,
+                 (long long)total, unit_, int(100 * done / total), eta.c_str(), tty ? "   " : "\n");
     g_bar_open = tty && done != total;
     if (tty && done == total) std::fputc('\n', stderr);
     std::fflush(stderr);
@@ -168,6 +177,7 @@ class ProgressBar {
  private:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   int64_t last_decile_ = -1;
+  const char* unit_;
 };
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -185,8 +195,15 @@ bool supported_output(const std::string& path) {
 // Tasks whose models take a mask besides the image.
 bool task_needs_mask(const std::string& task) { return task == "inpaint" || task == "inpainting"; }
 
+}  // namespace
+
+#include "cmd_batch.hpp"  // folder mode (INDIR OUTDIR) for run and the image operations
+
+namespace {
+
 int cmd_run(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
+  std::vector<size_t> pos_at;  // where the positional arguments are in args (folder mode)
   pf::RunOptions opt;
   int threads = 0;
   std::string mask;
@@ -237,7 +254,19 @@ int cmd_run(const std::vector<std::string>& args) {
       throw UsageError("run: unknown option '" + a + "' (see pixforge run --help)");
     } else {
       pos.push_back(a);
+      pos_at.push_back(k);
     }
+  }
+  if (pos.size() == 3 && fs::is_directory(pos[1])) {  // folder mode: this function once per image, same options
+    std::vector<std::string> options;
+    for (size_t k = 0; k < args.size(); ++k)
+      if (std::find(pos_at.begin(), pos_at.end(), k) == pos_at.end()) options.push_back(args[k]);
+    options.push_back("--quiet");  // the folder's progress bar replaces the per-image tile bars
+    return for_each_image("run", pos[1], pos[2], quiet, [&](const std::string& in, const std::string& out) {
+      std::vector<std::string> one{pos[0], in, out};
+      one.insert(one.end(), options.begin(), options.end());
+      cmd_run(one);
+    });
   }
   if (pos.size() != 3)
     throw UsageError("run: expected MODEL.safetensors IN OUT, got " + std::to_string(pos.size()) +
@@ -378,11 +407,16 @@ int cmd_archs(const std::vector<std::string>& args) {
 }  // namespace
 
 #include "cmd_trace.hpp"  // pixforge trace (uses the helpers above)
+#include "cmd_flip.hpp"     // image operations (issue #6), each in its own file
+#include "cmd_rotate.hpp"
+#include "cmd_adjust.hpp"
+#include "cmd_augment.hpp"
+#include "cmd_compare.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty()) throw UsageError("missing command (run, info, archs, trace; see pixforge --help)");
+    if (args.empty()) throw UsageError("missing command (run, info, archs, trace, flip, rotate, adjust, augment, compare; see pixforge --help)");
     const std::string cmd = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (is_help(cmd) || cmd == "help") {
@@ -397,7 +431,12 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(rest);
     if (cmd == "archs") return cmd_archs(rest);
     if (cmd == "trace") return cmd_trace(rest);
-    throw UsageError("unknown command '" + cmd + "' (run, info, archs, trace; see pixforge --help)");
+    if (cmd == "flip") return cmd_flip(rest);
+    if (cmd == "rotate") return cmd_rotate(rest);
+    if (cmd == "adjust") return cmd_adjust(rest);
+    if (cmd == "augment") return cmd_augment(rest);
+    if (cmd == "compare") return cmd_compare(rest);
+    throw UsageError("unknown command '" + cmd + "' (run, info, archs, trace, flip, rotate, adjust, augment, compare; see pixforge --help)");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "pixforge: %s\n", e.what());
     return kUsageError;
