@@ -39,20 +39,28 @@
 //
 // Tile size: opt.tile > 0 is the tile edge in input pixels; 0 runs the whole image at once; -1 (default) picks the
 // largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by default), and
-// no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be exceeded). The
+// no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be exceeded); the
+// budget is capped by limits().max_tensor_bytes, so a run that limit would refuse untiled is tiled instead. The
 // activation estimate is info().activation_bytes_per_pixel when the model sets it, else a conservative guess from
 // the widest layer (activation_bytes_per_pixel() below; ~7× the measured peak for TinySR). Measured with the CLI
 // (`pixforge run ... --verbose`), TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB;
 // 4096² -> 8192² automatic (9×9 tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
-// Models with info().global_context (SE blocks with a global average pool: Real-CUGAN, CUNet) are not exact under
-// tiling: automatic mode runs them untiled (opt.notice says so) and an explicit tile size is refused with an
-// error, until a two-pass mode exists.
+// Models with info().global_context depend on the whole image. When that dependence is only per-channel means
+// listed in info().mean_pools (the SE blocks of Real-CUGAN and waifu2x CUNet), tiling stays exact in several
+// passes over the same tiles (detail::MeanPasses): pass k runs every tile up to SE block k, with the whole-image
+// means of the earlier blocks fixed, and adds the channel sums over the part of block k's map the tile owns (the
+// owned parts partition the untiled map; the tile grid is aligned to size_multiple, which makes the maps' strides
+// line up); means = sums / the untiled map's area. The last pass runs every tile with all means fixed and writes
+// the output. Nothing whole-image is cached (each pass recomputes the tiles), so memory stays that of one tile;
+// the price is time: K partial passes before the full one. Tiled and untiled runs then agree to 1e-5 like any
+// other model (tests/pipeline/test_pipeline_se.cpp). Other global_context models (instance norm, attention, ...) are
+// run untiled in automatic mode (opt.notice says so) and an explicit tile size is refused with an error.
 //
 // run_tensor() is the same engine on a float tensor already in the model's range and channels ([1, Cin, H, W] ->
 // [1, Cout, H·s, W·s]): what the tests use to compare tiled and untiled runs before quantisation.
 //
 // Errors: an image above limits().max_image_pixels (input or output), a model whose output size does not match
-// its declared scale, an explicit tile size for a global_context model, cancellation (opt.cancel set: the run
+// its declared scale, an explicit tile size for a global_context model without mean_pools, cancellation (opt.cancel set: the run
 // stops before the next tile with ErrorCode::invalid_argument and "cancelled" in the message).
 #pragma once
 
@@ -168,6 +176,121 @@ inline OutSpan output_span(const TileSpan& t, int64_t out_size, int64_t scale, i
   return o;
 }
 
+// Multi-pass exact tiling of models with info().mean_pools (SE blocks): the hook of one pass over the tiles.
+// Pass k < K (K pools) runs every tile up to pool k with the whole-image means of pools < k already fixed, adds
+// each channel's sum over the part of pool k's map that the tile owns, and stops the forward there; after the
+// pass, means[k] = sums / area of the untiled map. The last pass (k = K) returns all K means to every pool.
+//
+// Ownership. All maps shift with the input (MeanPool): a tile whose input starts at padded coordinate in0 has map
+// row j at untiled map row j + in0·r (r = num/den; in0 is a multiple of size_multiple, which makes that an
+// integer for these models; checked). A map of a tile of L input rows has m = L·r − s rows, s the model's
+// constant shrink up to the pool (0 for zero-padded convs, > 0 for valid ones); the untiled map has P·r − s.
+// A tile boundary at padded coordinate c (a core edge) cuts the untiled map at floor(c·r − s/2): the map row
+// "centred" on c. The first tile of an axis owns from row 0, the last up to the end, so the owned parts
+// partition the untiled map exactly; each lies inside its tile's map as long as the halo covers the pool's
+// receptive radius (checked), and the tile computes those rows exactly as the untiled run (the halo covers
+// their context).
+class MeanPasses : public ChannelMeansHook {
+ public:
+  MeanPasses(const ImageModelInfo& info, int64_t padded_h, int64_t padded_w)
+      : info_(info), pools_(info.mean_pools), padded_h_(padded_h), padded_w_(padded_w), means_(pools_.size()) {}
+
+  int64_t passes() const { return int64_t(pools_.size()) + 1; }
+  bool final_pass() const { return pass_ == int64_t(pools_.size()); }
+
+  void begin_pass(int64_t pass) {
+    pass_ = pass;
+    sums_.clear();
+    area_ = -1;
+  }
+  // Before each tile: its spans and whether it is the first / last along each axis.
+  void begin_tile(const TileSpan& ty, const TileSpan& tx, bool first_y, bool last_y, bool first_x, bool last_x) {
+    ty_ = ty, tx_ = tx;
+    first_y_ = first_y, last_y_ = last_y, first_x_ = first_x, last_x_ = last_x;
+    calls_ = 0;
+  }
+  // After each tile's forward: every pool up to this pass was seen.
+  void end_tile() const {
+    const int64_t want = final_pass() ? int64_t(pools_.size()) : pass_ + 1;
+    PIXFORGE_CHECK(calls_ == want, ErrorCode::invalid_argument, "pipeline '", info_.arch, "': the model called its ",
+                   "means hook ", calls_, " times in pass ", pass_, ", its info().mean_pools expects ", want);
+  }
+  // After the last tile of a statistics pass: the whole-image means of pool `pass`.
+  void end_pass() {
+    if (final_pass()) return;
+    Tensor<float> m = Tensor<float>::empty({1, int64_t(sums_.size()), 1, 1});
+    for (size_t c = 0; c < sums_.size(); ++c) m.data()[c] = float(sums_[c] / double(area_));
+    means_[size_t(pass_)] = std::move(m);
+  }
+
+  Tensor<float> means(const Tensor<float>& map) override {
+    const int64_t k = calls_++;
+    PIXFORGE_CHECK(k < int64_t(pools_.size()), ErrorCode::invalid_argument, "pipeline '", info_.arch,
+                   "': the model called its means hook more often than its ", pools_.size(), " mean_pools");
+    if (k < pass_) return means_[size_t(k)];
+    accumulate(k, map.contiguous());
+    return Tensor<float>::zeros({1, map.size(1), 1, 1});  // unused: the forward stops after this pool
+  }
+  bool stop() const override { return !final_pass() && calls_ > pass_; }
+
+ private:
+  // One axis of the owned region of pool k's map in the current tile's map coordinates [lo, hi), and the untiled
+  // map size along that axis.
+  struct Owned {
+    int64_t lo, hi, full;
+  };
+  Owned owned(const MeanPool& r, const TileSpan& t, bool first, bool last, int64_t padded, int64_t m,
+              const char* axis, int64_t k) const {
+    auto scaled = [&](int64_t v) { return v * r.num; };  // v·r = scaled(v) / den
+    const int64_t L = t.in1 - t.in0;
+    const bool aligned = scaled(t.in0) % r.den == 0 && scaled(L) % r.den == 0 && scaled(padded) % r.den == 0;
+    PIXFORGE_CHECK(aligned, ErrorCode::invalid_argument, "pipeline '", info_.arch, "': mean pool ", k, " (", r.num,
+                   "/", r.den, " of the input resolution) does not align with the tile input ", axis, " [", t.in0,
+                   ", ", t.in1, ") of ", padded, "; size_multiple must make in0·", r.num, "/", r.den, " whole");
+    const int64_t offset = scaled(t.in0) / r.den, shrink = scaled(L) / r.den - m;
+    const int64_t full = scaled(padded) / r.den - shrink;
+    auto cut = [&](int64_t c) { return floor_div(2 * scaled(c) - r.den * shrink, 2 * r.den); };
+    const int64_t lo = first ? 0 : cut(t.core0), hi = last ? full : cut(t.core1);
+    PIXFORGE_CHECK(shrink >= 0 && lo >= offset && hi <= offset + m && lo <= hi, ErrorCode::invalid_argument,
+                   "pipeline '", info_.arch, "': mean pool ", k, ": the tile with input ", axis, " [", t.in0, ", ",
+                   t.in1, ") has a map of ", m, " covering [", offset, ", ", offset + m, ") of ", full,
+                   ", but owns [", lo, ", ", hi, "); the halo is too small for this pool");
+    return Owned{lo - offset, hi - offset, full};
+  }
+
+  void accumulate(int64_t k, const Tensor<float>& map) {
+    PIXFORGE_CHECK(map.dim() == 4 && map.size(0) == 1, ErrorCode::shape_mismatch, "pipeline '", info_.arch,
+                   "': mean pool ", k, " got a map ", map.shape().str(), ", expected [1,C,h,w]");
+    const MeanPool& r = pools_[size_t(k)];
+    const int64_t C = map.size(1), h = map.size(2), w = map.size(3);
+    const Owned oy = owned(r, ty_, first_y_, last_y_, padded_h_, h, "rows", k);
+    const Owned ox = owned(r, tx_, first_x_, last_x_, padded_w_, w, "columns", k);
+    const int64_t area = oy.full * ox.full;
+    if (sums_.empty()) sums_.assign(size_t(C), 0.0), area_ = area;
+    PIXFORGE_CHECK(int64_t(sums_.size()) == C && area_ == area, ErrorCode::shape_mismatch, "pipeline '",
+                   info_.arch, "': mean pool ", k, " has ", C, " channels and a whole-image map of ", oy.full, "x",
+                   ox.full, " in this tile, ", sums_.size(), " channels and area ", area_, " in an earlier one");
+    parallel_for(0, C, [&](int64_t c) {  // one channel per work unit, summed in a fixed order: thread-independent
+      double acc = 0;
+      for (int64_t y = oy.lo; y < oy.hi; ++y) {
+        const float* row = map.data() + (c * h + y) * w;
+        for (int64_t x = ox.lo; x < ox.hi; ++x) acc += double(row[x]);
+      }
+      sums_[size_t(c)] += acc;
+    });
+  }
+
+  const ImageModelInfo& info_;
+  const std::vector<MeanPool>& pools_;
+  int64_t padded_h_, padded_w_;
+  std::vector<Tensor<float>> means_;  // whole-image means of the pools gathered so far, [1, C, 1, 1]
+  std::vector<double> sums_;          // channel sums of the pool of the current pass
+  int64_t area_ = -1;
+  int64_t pass_ = 0, calls_ = 0;
+  TileSpan ty_{}, tx_{};
+  bool first_y_ = true, last_y_ = true, first_x_ = true, last_x_ = true;
+};
+
 inline std::vector<int64_t> source_table(const TileSpan& t, int64_t pre, int64_t n, PaddingMode mode) {
   std::vector<int64_t> s(size_t(t.in1 - t.in0));
   for (int64_t p = t.in0; p < t.in1; ++p) s[size_t(p - t.in0)] = border_source(p, pre, n, mode);
@@ -222,21 +345,24 @@ class Pipeline {
     const int64_t m = i.size_multiple;
     const int64_t extra = 2 * (detail::ceil_div(p.halo, m) * m);  // context on both sides, aligned
     int64_t tile = opt.tile;
-    if (i.global_context && tile != 0) {
+    if (i.global_context && i.mean_pools.empty() && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
                      "model (its output depends on whole-image statistics); run it untiled (tile 0)");
       if (opt.notice)
         opt.notice("tiling disabled: '" + i.arch + "' uses whole-image statistics, so tiles would not be exact");
       tile = 0;
     }
+    // The automatic tile also keeps under limits().max_tensor_bytes: the estimate covers every live activation
+    // of a tile, so no single tensor of it can exceed the limit, and a run the limit would refuse untiled is tiled.
+    const int64_t budget = std::min(opt.memory_budget, limits().max_tensor_bytes);
     if (tile < 0) {
       PIXFORGE_CHECK(opt.memory_budget > 0, ErrorCode::invalid_argument, "pipeline '", i.arch,
                      "': memory budget ", opt.memory_budget, " bytes");
       const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel);
-      if (whole <= double(opt.memory_budget)) {
+      if (whole <= double(budget)) {
         tile = 0;
       } else {
-        const int64_t side = int64_t(std::sqrt(double(opt.memory_budget) / double(p.bytes_per_pixel)));
+        const int64_t side = int64_t(std::sqrt(double(budget) / double(p.bytes_per_pixel)));
         // When the context alone eats the budget, tiles of about the halo's size keep the recomputed overlap
         // below 9x; the budget is then exceeded (reported below).
         tile = std::max<int64_t>(side - extra, std::max<int64_t>({32, m, side - extra > 0 ? 0 : p.halo}));
@@ -254,8 +380,8 @@ class Pipeline {
       if (p.count() > 1 && p.halo < i.halo)
         opt.notice(msg("approximate tiles: halo ", p.halo, " < the receptive radius ", i.halo, " of '", i.arch,
                        "', so tile seams may differ from an untiled run"));
-      if (opt.tile < 0 && p.tile_bytes > opt.memory_budget)
-        opt.notice(msg("the memory budget of ", opt.memory_budget >> 20, " MiB is too small for '", i.arch,
+      if (opt.tile < 0 && p.tile_bytes > budget)
+        opt.notice(msg("the memory budget of ", budget >> 20, " MiB is too small for '", i.arch,
                        "' (halo ", p.halo, ", ~", p.bytes_per_pixel, " B/px): a ", eh, "x", ew,
                        " tile needs an estimated ", p.tile_bytes >> 20, " MiB; raise the budget or use a smaller "
                        "halo (approximate tiles)"));
@@ -404,24 +530,43 @@ class Pipeline {
         detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.halo, plan.tiles_y > 1 ? plan.tile : 0);
     const std::vector<detail::TileSpan> xs =
         detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.halo, plan.tiles_x > 1 ? plan.tile : 0);
-    const int64_t total = int64_t(ys.size() * xs.size());
+    // Models with mean_pools, cut into several tiles: one statistics pass per pool, then the output pass.
+    const bool multipass = !i.mean_pools.empty() && ys.size() * xs.size() > 1;
+    detail::MeanPasses hook(i, plan.padded_h, plan.padded_w);
+    const int64_t passes = multipass ? hook.passes() : 1;
+    const int64_t total = int64_t(ys.size() * xs.size()) * passes;
     if (opt.progress) opt.progress(0, total);
     int64_t done = 0;
-    for (const detail::TileSpan& ty : ys) {
-      for (const detail::TileSpan& tx : xs) {
-        PIXFORGE_CHECK(opt.cancel == nullptr || !opt.cancel->load(), ErrorCode::invalid_argument, "pipeline '",
-                       i.arch, "': cancelled after ", done, " of ", total, " tiles");
-        Tensor<float> y = model_->forward(gather(ty, tx));
-        PIXFORGE_CHECK(y.dim() == 4 && y.size(0) == 1 && y.size(1) == i.out_channels, ErrorCode::shape_mismatch,
-                       "pipeline '", i.arch, "': the model returned ", y.shape().str(), ", expected [1,",
-                       i.out_channels, ",H,W]");
-        y = y.contiguous();
-        const detail::OutSpan oy = detail::output_span(ty, y.size(2), i.scale, i.pre_pad, "height", i.arch);
-        const detail::OutSpan ox = detail::output_span(tx, y.size(3), i.scale, i.pre_pad, "width", i.arch);
-        sink(y, oy, ox);
-        ++done;
-        if (opt.progress) opt.progress(done, total);
+    for (int64_t pass = 0; pass < passes; ++pass) {
+      hook.begin_pass(multipass ? pass : hook.passes() - 1);
+      for (size_t a = 0; a < ys.size(); ++a) {
+        for (size_t b = 0; b < xs.size(); ++b) {
+          const detail::TileSpan& ty = ys[a];
+          const detail::TileSpan& tx = xs[b];
+          PIXFORGE_CHECK(opt.cancel == nullptr || !opt.cancel->load(), ErrorCode::invalid_argument, "pipeline '",
+                         i.arch, "': cancelled after ", done, " of ", total, " tiles");
+          Tensor<float> y;
+          if (multipass) {
+            hook.begin_tile(ty, tx, a == 0, a + 1 == ys.size(), b == 0, b + 1 == xs.size());
+            y = model_->forward_with_means(gather(ty, tx), &hook);
+            hook.end_tile();
+          } else {
+            y = model_->forward(gather(ty, tx));
+          }
+          if (hook.final_pass()) {
+            PIXFORGE_CHECK(y.dim() == 4 && y.size(0) == 1 && y.size(1) == i.out_channels, ErrorCode::shape_mismatch,
+                           "pipeline '", i.arch, "': the model returned ", y.shape().str(), ", expected [1,",
+                           i.out_channels, ",H,W]");
+            y = y.contiguous();
+            const detail::OutSpan oy = detail::output_span(ty, y.size(2), i.scale, i.pre_pad, "height", i.arch);
+            const detail::OutSpan ox = detail::output_span(tx, y.size(3), i.scale, i.pre_pad, "width", i.arch);
+            sink(y, oy, ox);
+          }
+          ++done;
+          if (opt.progress) opt.progress(done, total);
+        }
       }
+      hook.end_pass();
     }
   }
 

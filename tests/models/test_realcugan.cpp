@@ -20,14 +20,14 @@ const std::string kWeights = test::source_path("weights/realcugan-se-up2x-conser
 RealCUGAN::Config config_of(const Json& c) { return RealCUGAN::Config::from_json(c["config"]); }
 
 // Records every SE block's local means, or replays recorded ones (a stand-in for a two-pass tiler).
-struct RecordReplay : cunet::SEStatistics {
+struct RecordReplay : ChannelMeansHook {
   std::vector<Tensor<float>> recorded;
   bool replay = false;
   size_t next = 0;
-  Tensor<float> means(const cunet::SEBlock&, const Tensor<float>& local) override {
+  Tensor<float> means(const Tensor<float>& map) override {
     if (!replay) {
-      recorded.push_back(local.clone());
-      return local;
+      recorded.push_back(global_avg_pool2d(map));
+      return recorded.back();
     }
     return recorded.at(next++);
   }
@@ -72,9 +72,9 @@ TEST_CASE("cunet blocks: SEBlock matches PyTorch; squeeze, gate and scale are se
   test::check_close(se.forward(x), g.tensor(c, "y"), 1e-4, 1e-5, "SEBlock forward");
   // Injected statistics are what the block applies: means of another map give x · gate(those means).
   const Tensor<float> other = test::random_tensor({2, 16, 3, 4}, 7);
-  struct Fixed : cunet::SEStatistics {
+  struct Fixed : ChannelMeansHook {
     Tensor<float> m;
-    Tensor<float> means(const cunet::SEBlock&, const Tensor<float>&) override { return m; }
+    Tensor<float> means(const Tensor<float>&) override { return m; }
   } fixed;
   fixed.m = se.squeeze(other);
   test::check_equal(se.forward(x, &fixed), se.scale(x, se.gate(fixed.m)), "SEBlock with injected means");

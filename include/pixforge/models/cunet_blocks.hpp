@@ -14,8 +14,12 @@
 //   * every activation is LeakyReLU(0.1), fused into the conv epilogues; the SE block uses ReLU then sigmoid;
 //   * SE statistics are the mean over the *whole current map* — tiled inference therefore changes the result
 //     unless the tiles share statistics. SEBlock exposes its three steps (squeeze → gate → scale) and every
-//     forward takes an optional SEStatistics hook, through which a tiler can see each block's local means and
-//     substitute shared ones (Real-CUGAN's "syncgap" tiling). With no hook the result is the whole-image one.
+//     forward takes an optional ChannelMeansHook (models/model.hpp), through which a tiler sees each block's map
+//     and substitutes whole-image means (the pipeline's multi-pass exact tiling). With no hook the result is
+//     the whole-image one. When the hook asks to stop, the U-Nets return an empty tensor right after the block.
+//
+// Width: `nf` (64 in every published model) sets the channels of all levels (nf/2, nf, 2nf, 4nf); smaller
+// values give narrow networks for fast tests (nf a multiple of 8: the SE blocks reduce nf channels by 8).
 //
 // Sizes (input n per side; constraints are checked with a clear error):
 //   UNetConv   n → n − 4
@@ -41,17 +45,6 @@ namespace cunet {
 
 constexpr float kSlope = 0.1f;  // LeakyReLU slope of every conv in these networks
 
-class SEBlock;
-
-// Hook for tiled execution: called once per SE block, in forward order, with the block and its mean over the
-// current map [N, C, 1, 1]; returns the means the block should use instead (same shape). A two-pass tiler
-// records the local means weighted by tile area in a first pass and returns the shared ones in the second.
-class SEStatistics {
- public:
-  virtual ~SEStatistics() = default;
-  virtual Tensor<float> means(const SEBlock& block, const Tensor<float>& local_means) = 0;
-};
-
 // Squeeze-excitation with reduction 8 and biases:  y = x · sigmoid(conv2(relu(conv1(mean_hw(x))))).
 class SEBlock : public Module {
  public:
@@ -72,9 +65,9 @@ class SEBlock : public Module {
   // Step 3, scale: x · gate per channel.                            [N, C, H, W]
   Tensor<float> scale(const Tensor<float>& x, const Tensor<float>& g) const { return mul(x, g); }
 
-  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
-    Tensor<float> m = squeeze(x);
-    if (stats != nullptr) m = stats->means(*this, m);
+  // With a hook, the means come from hook->means(x) (the whole image's, under tiling) instead of squeeze(x).
+  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats = nullptr) const {
+    const Tensor<float> m = stats != nullptr ? stats->means(x) : squeeze(x);
     return scale(x, gate(m));
   }
 };
@@ -96,7 +89,7 @@ class UNetConv : public Module {
     }
   }
 
-  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
+  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats = nullptr) const {
     Tensor<float> h = conv[1](conv[0](x));  // [N, cout, n−4, n−4]
     return seblock ? seblock->forward(h, stats) : h;
   }
@@ -129,12 +122,12 @@ class UNet1 : public Module {
   std::unique_ptr<Conv2d> conv_bottom_conv;           // exactly one of these two is set, both registered as
   std::unique_ptr<ConvTranspose2d> conv_bottom_deconv;  // "conv_bottom"
 
-  UNet1(int64_t in_channels, int64_t out_channels, UNet1Bottom bottom)
-      : conv1(in_channels, 32, 64, false),
-        conv1_down(Conv2dOptions(64, 64, 2).stride(2)),
-        conv2(64, 128, 64, true),
-        conv2_up(ConvTranspose2dOptions(64, 64, 2).stride(2)),
-        conv3(64, 64, 3),
+  UNet1(int64_t in_channels, int64_t out_channels, UNet1Bottom bottom, int64_t nf = 64)
+      : conv1(in_channels, nf / 2, nf, false),
+        conv1_down(Conv2dOptions(nf, nf, 2).stride(2)),
+        conv2(nf, 2 * nf, nf, true),
+        conv2_up(ConvTranspose2dOptions(nf, nf, 2).stride(2)),
+        conv3(nf, nf, 3),
         bottom_(bottom) {
     register_module("conv1", conv1);
     register_module("conv1_down", conv1_down);
@@ -145,12 +138,12 @@ class UNet1 : public Module {
     conv2_up.params.act = Act::leaky_relu(kSlope);
     conv3.params.act = Act::leaky_relu(kSlope);
     if (bottom == UNet1Bottom::conv) {
-      conv_bottom_conv = std::make_unique<Conv2d>(64, out_channels, 3);
+      conv_bottom_conv = std::make_unique<Conv2d>(nf, out_channels, 3);
       register_module("conv_bottom", *conv_bottom_conv);
     } else {
       const bool x3 = bottom == UNet1Bottom::deconv_x3;
       conv_bottom_deconv = std::make_unique<ConvTranspose2d>(
-          ConvTranspose2dOptions(64, out_channels, x3 ? 5 : 4).stride(x3 ? 3 : 2).padding(x3 ? 2 : 3));
+          ConvTranspose2dOptions(nf, out_channels, x3 ? 5 : 4).stride(x3 ? 3 : 2).padding(x3 ? 2 : 3));
       register_module("conv_bottom", *conv_bottom_deconv);
     }
   }
@@ -165,13 +158,14 @@ class UNet1 : public Module {
     return 0;
   }
 
-  Tensor<float> forward(const Tensor<float>& x, SEStatistics* stats = nullptr) const {
+  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats = nullptr) const {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 14 && x.size(3) >= 14 && (x.size(2) - 4) % 2 == 0 &&
                        (x.size(3) - 4) % 2 == 0,
                    ErrorCode::shape_mismatch, "UNet1: input H and W must be even and >= 14, got x=", x.shape().str());
     const Tensor<float> x1 = conv1.forward(x);                     // [N, 64, n−4, n−4]
     Tensor<float> x2 = conv1_down(x1);                             // [N, 64, (n−4)/2, ·]
     x2 = conv2.forward(x2, stats);                                 // [N, 64, (n−4)/2 − 4, ·]
+    if (hook_stopped(stats)) return {};
     x2 = conv2_up(x2);                                             // [N, 64, n − 12, ·]
     const Tensor<float> x3 = conv3(crop_add(x1, 4, x2, "UNet1"));  // [N, 64, n − 14, ·]
     return conv_bottom_conv ? (*conv_bottom_conv)(x3)              // [N, co, n − 16, ·]
@@ -196,17 +190,17 @@ class UNet2 : public Module {
   Conv2d conv5;               // 3×3 valid, 64 → 64
   Conv2d conv_bottom;         // 3×3 valid, 64 → co (no activation)
 
-  UNet2(int64_t in_channels, int64_t out_channels)
-      : conv1(in_channels, 32, 64, false),
-        conv1_down(Conv2dOptions(64, 64, 2).stride(2)),
-        conv2(64, 64, 128, true),
-        conv2_down(Conv2dOptions(128, 128, 2).stride(2)),
-        conv3(128, 256, 128, true),
-        conv3_up(ConvTranspose2dOptions(128, 128, 2).stride(2)),
-        conv4(128, 64, 64, true),
-        conv4_up(ConvTranspose2dOptions(64, 64, 2).stride(2)),
-        conv5(64, 64, 3),
-        conv_bottom(64, out_channels, 3) {
+  UNet2(int64_t in_channels, int64_t out_channels, int64_t nf = 64)
+      : conv1(in_channels, nf / 2, nf, false),
+        conv1_down(Conv2dOptions(nf, nf, 2).stride(2)),
+        conv2(nf, nf, 2 * nf, true),
+        conv2_down(Conv2dOptions(2 * nf, 2 * nf, 2).stride(2)),
+        conv3(2 * nf, 4 * nf, 2 * nf, true),
+        conv3_up(ConvTranspose2dOptions(2 * nf, 2 * nf, 2).stride(2)),
+        conv4(2 * nf, nf, nf, true),
+        conv4_up(ConvTranspose2dOptions(nf, nf, 2).stride(2)),
+        conv5(nf, nf, 3),
+        conv_bottom(nf, out_channels, 3) {
     register_module("conv1", conv1);
     register_module("conv1_down", conv1_down);
     register_module("conv2", conv2);
@@ -222,15 +216,18 @@ class UNet2 : public Module {
   }
 
   // alpha scales x4 before its up-sampling ConvT (Real-CUGAN's strength knob; 1 = the trained network).
-  Tensor<float> forward(const Tensor<float>& x, float alpha = 1.0f, SEStatistics* stats = nullptr) const {
+  Tensor<float> forward(const Tensor<float>& x, float alpha = 1.0f, ChannelMeansHook* stats = nullptr) const {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 44 && x.size(3) >= 44 && x.size(2) % 4 == 0 && x.size(3) % 4 == 0,
                    ErrorCode::shape_mismatch, "UNet2: input H and W must be multiples of 4 and >= 44, got x=",
                    x.shape().str());
     const Tensor<float> x1 = conv1.forward(x);                             // [N, 64, n − 4, ·]
     Tensor<float> x2 = conv2.forward(conv1_down(x1), stats);               // [N, 128, n/2 − 6, ·]
+    if (hook_stopped(stats)) return {};
     Tensor<float> x3 = conv3.forward(conv2_down(x2), stats);               // [N, 128, n/4 − 7, ·]
+    if (hook_stopped(stats)) return {};
     x3 = conv3_up(x3);                                                     // [N, 128, n/2 − 14, ·]
     Tensor<float> x4 = conv4.forward(crop_add(x2, 4, x3, "UNet2"), stats);  // [N, 64, n/2 − 18, ·]
+    if (hook_stopped(stats)) return {};
     if (alpha != 1.0f) x4 = affine(x4, alpha);
     x4 = conv4_up(x4);                                                     // [N, 64, n − 36, ·]
     const Tensor<float> x5 = conv5(crop_add(x1, 16, x4, "UNet2"));         // [N, 64, n − 38, ·]

@@ -29,6 +29,26 @@
 
 namespace pixforge {
 
+// One global average pool of a model (see ImageModelInfo::mean_pools): the map it averages has num/den pixels per
+// model-input pixel along each axis (a map after two stride-2 levels of a 2x upscale's second U-Net: 2/4). Shifting
+// the model input by d pixels (a multiple of size_multiple) shifts that map by d·num/den.
+struct MeanPool {
+  int64_t num = 1, den = 1;
+};
+
+// Hook of ImageModel::forward_with_means(): called once per entry of info().mean_pools, in forward order, with the
+// map the pool averages [N, C, h, w]; returns the means [N, C, 1, 1] the model uses instead of the map's own. The
+// pipeline's multi-pass tiling records tile-owned sums through it and substitutes whole-image means.
+class ChannelMeansHook {
+ public:
+  virtual ~ChannelMeansHook() = default;
+  virtual Tensor<float> means(const Tensor<float>& map) = 0;
+  // True when the current pass needs nothing after the pool just seen: forward_with_means() then stops early and
+  // returns an empty tensor (a statistics pass skips the rest of the network).
+  virtual bool stop() const { return false; }
+};
+inline bool hook_stopped(const ChannelMeansHook* hook) { return hook != nullptr && hook->stop(); }
+
 // What a pipeline needs to know to run a generator on an image.
 struct ImageModelInfo {
   std::string arch;
@@ -46,8 +66,13 @@ struct ImageModelInfo {
   // The (pre-padded) input height/width must be a multiple of this; the pipeline pads up to it.
   int64_t size_multiple = 1;
   // True when an output pixel depends on statistics of the whole image (e.g. the SE blocks' global average pool
-  // in Real-CUGAN / CUNet): then no halo makes tiles exact, and the pipeline runs such a model untiled.
+  // in Real-CUGAN / CUNet): then no halo makes tiles exact, and the pipeline runs such a model untiled, unless
+  // that dependence is only through the per-channel means listed in mean_pools (below).
   bool global_context = false;
+  // The global average pools (SE squeezes) of forward(), in forward order, for models whose only whole-image
+  // dependence is those per-channel means and that implement forward_with_means(). The pipeline then tiles them
+  // exactly in several passes (pipeline.hpp). Empty for every other model.
+  std::vector<MeanPool> mean_pools;
   // Peak activation memory of forward() per input pixel (bytes), used to pick a tile size from a memory budget.
   // 0 = unknown: the pipeline estimates it conservatively from the widest layer (pipeline.hpp).
   int64_t activation_bytes_per_pixel = 0;
@@ -57,6 +82,12 @@ class ImageModel : public Module {
  public:
   virtual const ImageModelInfo& info() const = 0;
   virtual Tensor<float> forward(const Tensor<float>& x) const = 0;
+  // forward() with the means of info().mean_pools supplied by `hook` (nullptr: the model's own, = forward()).
+  virtual Tensor<float> forward_with_means(const Tensor<float>& x, ChannelMeansHook* hook) const {
+    PIXFORGE_CHECK(hook == nullptr, ErrorCode::unsupported, info().arch, ": forward_with_means is not implemented ",
+                   "(the model lists no mean_pools)");
+    return forward(x);
+  }
 };
 
 // The input check most generators start forward() with: x is [N, info.in_channels, H, W] with H and W positive
@@ -96,6 +127,19 @@ inline std::vector<std::string> registered_archs() {
   return names;
 }
 
+// Bytes a network built for `file` may allocate while it is constructed: the file's weights as float, twice over
+// (buffers and parameters the file does not store), plus 64 MiB. A pixforge.config asking for more (a hostile
+// 1 KB file declaring num_feat 4096 × 1000 blocks) cannot match the file, and fails before allocating it.
+inline int64_t model_build_budget(const SafeTensors& file) {
+  int64_t elements = 0;
+  for (const StTensorInfo& ti : file.infos()) elements += ti.shape.numel();  // each <= 2^40: no overflow
+  return std::min<int64_t>(elements, int64_t(1) << 56) * 8 + (int64_t(64) << 20);
+}
+inline std::string model_build_reason(const SafeTensors& file, const Json& config) {
+  return msg("load_model '", file.path(), "': pixforge.config ", config.dump(),
+             " describes a network larger than the weights in the file");
+}
+
 // Builds the network a safetensors file describes (pixforge.arch + pixforge.config) and loads its weights.
 inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
   PIXFORGE_CHECK(file.has_metadata("pixforge.arch"), ErrorCode::format_error, "load_model '", file.path(),
@@ -111,7 +155,11 @@ inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
   const Json config = file.has_metadata("pixforge.config")
                           ? Json::parse(file.metadata_value("pixforge.config"), file.path() + " pixforge.config")
                           : Json::object();
-  std::unique_ptr<ImageModel> model = it->second.create(config);
+  std::unique_ptr<ImageModel> model;
+  {
+    AllocationBudget budget(model_build_budget(file), model_build_reason(file, config));
+    model = it->second.create(config);
+  }
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*model, file, opt);
@@ -130,7 +178,11 @@ std::unique_ptr<Model> load_model_as(const std::string& path, const std::string&
   const Json config = st.has_metadata("pixforge.config")
                           ? Json::parse(st.metadata_value("pixforge.config"), path + " pixforge.config")
                           : Json::object();
-  auto net = std::make_unique<Model>(Model::Config::from_json(config));
+  std::unique_ptr<Model> net;
+  {
+    AllocationBudget budget(model_build_budget(st), model_build_reason(st, config));
+    net = std::make_unique<Model>(Model::Config::from_json(config));
+  }
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*net, st, opt);

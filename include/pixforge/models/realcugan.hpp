@@ -23,8 +23,10 @@
 // s·h0 × s·w0; output round(clamp(y·255, 0, 255)). Reflect needs p + round-up < image size: images smaller than
 // 20 px (2×) are refused, as by PyTorch. info() carries border_mode, pre_pad and size_multiple.
 //
-// SE blocks pool over the whole current map, so the output depends on the padding and on tiling (see
-// cunet_blocks.hpp, SEStatistics, for sharing statistics across tiles).
+// SE blocks pool over the whole current map, so the output depends on the padding and naive tiles are not exact.
+// info().mean_pools lists the four SE maps (UNet1 conv2 at 1/2 of the input resolution; UNet2 conv2, conv3, conv4
+// at z1/2, z1/4, z1/2 with z1 = 2, 3, 2 for 2×, 3×, 4×) and forward_with_means() takes their means from a hook:
+// the pipeline's multi-pass tiling supplies whole-image means, so tiled runs equal the untiled one (pipeline.hpp).
 //
 // Checked: against PyTorch (tools/golden/gen_cunet.py: hashed-weight 2×/3×/4× nets, real up2x-conservative) and
 // against realcugan-ncnn-vulkan's CPU path, 8-bit output within 1 LSB for 2× (tests/models/test_realcugan.cpp),
@@ -50,13 +52,17 @@ class RealCUGAN : public ImageModel {
     int64_t scale = 2;   // 2, 3 or 4
     float alpha = 1.0f;  // UNet2 x4 multiplier (upstream `alpha`; 1 = as trained)
     bool pro = false;    // "pro" checkpoints: input 0.7·x + 0.15, output inverted
+    int64_t nf = 64;     // U-Net width (64 in every released model; narrower for tests), a multiple of 8
     static Config from_json(const Json& j) {
       Config c;
       c.scale = j.get_int("scale", c.scale);
       c.alpha = float(j.get_double("alpha", c.alpha));
       c.pro = j.get_bool("pro", c.pro);
+      c.nf = j.get_int("nf", c.nf);
       PIXFORGE_CHECK(c.scale == 2 || c.scale == 3 || c.scale == 4, ErrorCode::unsupported,
                      "realcugan: config scale=", c.scale, " (Real-CUGAN exists for 2, 3 and 4)");
+      PIXFORGE_CHECK(c.nf >= 8 && c.nf % 8 == 0, ErrorCode::invalid_argument, "realcugan: config nf=", c.nf,
+                     " (a positive multiple of 8)");
       return c;
     }
   };
@@ -67,14 +73,14 @@ class RealCUGAN : public ImageModel {
 
   RealCUGAN() : RealCUGAN(Config()) {}
   explicit RealCUGAN(const Config& c)
-      : unet1(3, c.scale == 4 ? 64 : 3,
-              c.scale == 3 ? cunet::UNet1Bottom::deconv_x3 : cunet::UNet1Bottom::deconv),
-        unet2(c.scale == 4 ? 64 : 3, c.scale == 4 ? 64 : 3),
+      : unet1(3, c.scale == 4 ? c.nf : 3, c.scale == 3 ? cunet::UNet1Bottom::deconv_x3 : cunet::UNet1Bottom::deconv,
+              c.nf),
+        unet2(c.scale == 4 ? c.nf : 3, c.scale == 4 ? c.nf : 3, c.nf),
         config_(c) {
     register_module("unet1", unet1);
     register_module("unet2", unet2);
     if (c.scale == 4) {
-      conv_final = std::make_unique<Conv2d>(64, 12, 3);
+      conv_final = std::make_unique<Conv2d>(c.nf, 12, 3);
       register_module("conv_final", *conv_final);
     }
     info_.arch = "realcugan";
@@ -84,7 +90,11 @@ class RealCUGAN : public ImageModel {
     info_.pre_pad = pre_pad(c.scale);
     info_.size_multiple = c.scale == 3 ? 4 : 2;
     info_.halo = halo(c.scale);
-    info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
+    info_.global_context = true;  // SE blocks pool over the whole map: tiled exactly only through mean_pools
+    // SE maps: UNet1 conv2 at 1/2 of the input resolution; UNet2 (at z1's 2× / 3× / 2× resolution) conv2 at
+    // 1/2, conv3 at 1/4, conv4 at 1/2 of z1's.
+    const int64_t z1 = c.scale == 4 ? 2 : c.scale;
+    info_.mean_pools = {{1, 2}, {z1, 2}, {z1, 4}, {z1, 2}};
     // peak RSS of `pixforge run` on a 256² image divided by the padded input pixels, rounded up (UNet2 runs at
     // 2×/3× the input resolution: 393 / 828 / 469 MiB measured for 2× / 3× / 4×)
     info_.activation_bytes_per_pixel = c.scale == 2 ? 5000 : c.scale == 3 ? 11000 : 6000;
@@ -106,9 +116,13 @@ class RealCUGAN : public ImageModel {
   const ImageModelInfo& info() const override { return info_; }
 
   Tensor<float> forward(const Tensor<float>& x) const override { return forward(x, nullptr); }
+  Tensor<float> forward_with_means(const Tensor<float>& x, ChannelMeansHook* hook) const override {
+    return forward(x, hook);
+  }
 
-  // forward with an SE-statistics hook (nullptr: whole-map statistics, the reference behaviour).
-  Tensor<float> forward(const Tensor<float>& x_in, cunet::SEStatistics* stats) const {
+  // forward with an SE-means hook (nullptr: whole-map statistics, the reference behaviour). Returns an empty
+  // tensor when the hook stops the pass.
+  Tensor<float> forward(const Tensor<float>& x_in, ChannelMeansHook* stats) const {
     PIXFORGE_CHECK(x_in.dim() == 4 && x_in.size(1) == 3, ErrorCode::shape_mismatch,
                    "realcugan: expected an RGB tensor [N,3,H,W], got ", x_in.shape().str());
     const int64_t m = info_.size_multiple, p = info_.pre_pad;
@@ -118,7 +132,10 @@ class RealCUGAN : public ImageModel {
                    "by info().pre_pad), got x=", x_in.shape().str());
     const Tensor<float> x = config_.pro ? affine(x_in, 0.7f, 0.15f) : x_in;
     const Tensor<float> z1 = unet1.forward(x, stats);                                // [N, 3|64, 2n−32 | 3n−44]
-    Tensor<float> z = cunet::crop_add(z1, 20, unet2.forward(z1, config_.alpha, stats), "realcugan");
+    if (hook_stopped(stats)) return {};
+    const Tensor<float> z2 = unet2.forward(z1, config_.alpha, stats);
+    if (hook_stopped(stats)) return {};
+    Tensor<float> z = cunet::crop_add(z1, 20, z2, "realcugan");
     Tensor<float> y;
     if (config_.scale != 4) {
       y = std::move(z);                                                               // [N, 3, 2n−72 | 3n−84]

@@ -14,7 +14,8 @@
 // output px), plus the round-up of the image size to a multiple of 4 (1×) or 2 (2×) on the right/bottom (our
 // whole-image convention; the apps pad whole blocks); run forward(); keep scale·h0 × scale·w0; clip to [0, 1] and
 // write v·255 + 0.5. cunet::upscale_whole_image() does all but the clip. The Lua reference does not clamp between
-// the two U-Nets (nunif's port does unless `no_clip`). SE statistics are whole-map: results depend on tiling.
+// the two U-Nets (nunif's port does unless `no_clip`). SE statistics are whole-map: naive tiles are not exact;
+// info().mean_pools and forward_with_means() let the pipeline tile exactly in several passes (as realcugan.hpp).
 #pragma once
 
 #include <memory>
@@ -30,11 +31,15 @@ class Waifu2xCUNet : public ImageModel {
  public:
   struct Config {
     int64_t scale = 2;  // 1 (cunet, denoise only) or 2 (upcunet)
+    int64_t nf = 64;    // U-Net width (64 in every released model; narrower for tests), a multiple of 8
     static Config from_json(const Json& j) {
       Config c;
       c.scale = j.get_int("scale", c.scale);
+      c.nf = j.get_int("nf", c.nf);
       PIXFORGE_CHECK(c.scale == 1 || c.scale == 2, ErrorCode::unsupported, "waifu2x_cunet: config scale=", c.scale,
                      " (cunet is 1x, upcunet 2x)");
+      PIXFORGE_CHECK(c.nf >= 8 && c.nf % 8 == 0, ErrorCode::invalid_argument, "waifu2x_cunet: config nf=", c.nf,
+                     " (a positive multiple of 8)");
       return c;
     }
   };
@@ -44,7 +49,9 @@ class Waifu2xCUNet : public ImageModel {
 
   Waifu2xCUNet() : Waifu2xCUNet(Config()) {}
   explicit Waifu2xCUNet(const Config& c)
-      : unet1(3, 3, c.scale == 1 ? cunet::UNet1Bottom::conv : cunet::UNet1Bottom::deconv), unet2(3, 3), config_(c) {
+      : unet1(3, 3, c.scale == 1 ? cunet::UNet1Bottom::conv : cunet::UNet1Bottom::deconv, c.nf),
+        unet2(3, 3, c.nf),
+        config_(c) {
     register_module("unet1", unet1);
     register_module("unet2", unet2);
     info_.arch = "waifu2x_cunet";
@@ -54,7 +61,8 @@ class Waifu2xCUNet : public ImageModel {
     info_.pre_pad = c.scale == 1 ? 28 : 18;
     info_.size_multiple = c.scale == 1 ? 4 : 2;
     info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (as RealCUGAN::halo)
-    info_.global_context = true;  // SE blocks pool over the whole map: tiles are not exact
+    info_.global_context = true;  // SE blocks pool over the whole map: tiled exactly only through mean_pools
+    info_.mean_pools = {{1, 2}, {c.scale, 2}, {c.scale, 4}, {c.scale, 2}};  // UNet1 conv2; UNet2 conv2, conv3, conv4
     // peak RSS of `pixforge run` on a 256² image / padded input pixels, rounded up (125 MiB 1×, 393 MiB 2×)
     info_.activation_bytes_per_pixel = c.scale == 1 ? 1400 : 5000;
   }
@@ -68,9 +76,13 @@ class Waifu2xCUNet : public ImageModel {
   const ImageModelInfo& info() const override { return info_; }
 
   Tensor<float> forward(const Tensor<float>& x) const override { return forward(x, nullptr); }
+  Tensor<float> forward_with_means(const Tensor<float>& x, ChannelMeansHook* hook) const override {
+    return forward(x, hook);
+  }
 
-  // forward with an SE-statistics hook (nullptr: whole-map statistics, the reference behaviour).
-  Tensor<float> forward(const Tensor<float>& x, cunet::SEStatistics* stats) const {
+  // forward with an SE-means hook (nullptr: whole-map statistics, the reference behaviour). Returns an empty
+  // tensor when the hook stops the pass.
+  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats) const {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == 3, ErrorCode::shape_mismatch,
                    "waifu2x_cunet: expected an RGB tensor [N,3,H,W], got ", x.shape().str());
     const int64_t m = info_.size_multiple, p = info_.pre_pad;
@@ -79,7 +91,10 @@ class Waifu2xCUNet : public ImageModel {
                    "multiples of ", m, " and larger than 2·", p, " (pad the image with cunet::upscale_whole_image or ",
                    "by info().pre_pad), got x=", x.shape().str());
     const Tensor<float> z1 = unet1.forward(x, stats);                                   // [N, 3, n−16 | 2n−32]
-    return cunet::crop_add(z1, 20, unet2.forward(z1, 1.0f, stats), "waifu2x_cunet");   // [N, 3, n−56 | 2n−72]
+    if (hook_stopped(stats)) return {};
+    const Tensor<float> z2 = unet2.forward(z1, 1.0f, stats);
+    if (hook_stopped(stats)) return {};
+    return cunet::crop_add(z1, 20, z2, "waifu2x_cunet");                                // [N, 3, n−56 | 2n−72]
   }
 
  private:
