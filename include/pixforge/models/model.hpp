@@ -127,19 +127,6 @@ inline std::vector<std::string> registered_archs() {
   return names;
 }
 
-// Bytes a network built for `file` may allocate while it is constructed: the file's weights as float, twice over
-// (buffers and parameters the file does not store), plus 64 MiB. A pixforge.config asking for more (a hostile
-// 1 KB file declaring num_feat 4096 × 1000 blocks) cannot match the file, and fails before allocating it.
-inline int64_t model_build_budget(const SafeTensors& file) {
-  int64_t elements = 0;
-  for (const StTensorInfo& ti : file.infos()) elements += ti.shape.numel();  // each <= 2^40: no overflow
-  return std::min<int64_t>(elements, int64_t(1) << 56) * 8 + (int64_t(64) << 20);
-}
-inline std::string model_build_reason(const SafeTensors& file, const Json& config) {
-  return msg("load_model '", file.path(), "': pixforge.config ", config.dump(),
-             " describes a network larger than the weights in the file");
-}
-
 // Builds the network a safetensors file describes (pixforge.arch + pixforge.config) and loads its weights.
 inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
   PIXFORGE_CHECK(file.has_metadata("pixforge.arch"), ErrorCode::format_error, "load_model '", file.path(),
@@ -155,11 +142,7 @@ inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
   const Json config = file.has_metadata("pixforge.config")
                           ? Json::parse(file.metadata_value("pixforge.config"), file.path() + " pixforge.config")
                           : Json::object();
-  std::unique_ptr<ImageModel> model;
-  {
-    AllocationBudget budget(model_build_budget(file), model_build_reason(file, config));
-    model = it->second.create(config);
-  }
+  std::unique_ptr<ImageModel> model = it->second.create(config);
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*model, file, opt);
@@ -178,11 +161,7 @@ std::unique_ptr<Model> load_model_as(const std::string& path, const std::string&
   const Json config = st.has_metadata("pixforge.config")
                           ? Json::parse(st.metadata_value("pixforge.config"), path + " pixforge.config")
                           : Json::object();
-  std::unique_ptr<Model> net;
-  {
-    AllocationBudget budget(model_build_budget(st), model_build_reason(st, config));
-    net = std::make_unique<Model>(Model::Config::from_json(config));
-  }
+  auto net = std::make_unique<Model>(Model::Config::from_json(config));
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*net, st, opt);
