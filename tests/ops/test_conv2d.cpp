@@ -69,6 +69,11 @@ std::vector<ConvCase> awkward_cases() {
       {"fused leaky_relu(0.2)", 1, 4, 6, 7, 5, 3, 3, P{}.with_padding(1).with_act(Act::leaky_relu(0.2f)), true},
       {"fused sigmoid depthwise", 1, 4, 6, 7, 4, 3, 3,
        P{}.with_padding(1).with_groups(4).with_act(Act::sigmoid()), true},
+      // conv2d_direct: widths across several 96-pixel tiles with a ragged tail, Cout not a multiple of 4.
+      {"direct 3x3 p1, C=19->13, 7x203", 1, 19, 7, 203, 13, 3, 3, P{}.with_padding(1), true},
+      {"direct 3x3 reflect, C=5->6, N=2, 11x97, elu", 2, 5, 11, 97, 6, 3, 3,
+       P{}.with_padding(1).with_padding_mode(PaddingMode::reflect).with_act(Act::elu(1.0f)), true},
+      {"direct 3x3 no padding, 3->32 (first layer), 9x17", 1, 3, 9, 17, 32, 3, 3, P{}, false},
   };
 }
 
@@ -154,6 +159,8 @@ TEST_CASE("conv2d: fast paths match conv2d_ref on awkward shapes") {
     if (detail::conv2d_is_pointwise(w, c.p)) check_close(conv2d_1x1(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [1x1]");
     if (detail::conv2d_is_depthwise(x, w, c.p))
       check_close(conv2d_depthwise(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [depthwise]");
+    if (detail::conv2d_is_direct(w, c.p))
+      check_close(conv2d_direct(x, w, b, c.p), ref, 1e-4, 1e-5, label + " [direct]");
   }
 }
 
@@ -235,6 +242,8 @@ TEST_CASE("conv2d: identical bits for 1 and 2 threads") {
       {"groups 2 s2 reflect", make_weight(32, 12, 3, 3, 16),
        Conv2dParams{}.with_groups(2).with_stride(2).with_padding(1).with_padding_mode(PaddingMode::reflect), &x},
       {"depthwise", make_weight(32, 1, 3, 3, 17), Conv2dParams{}.with_padding(1).with_groups(32), &xd},
+      {"5x5 reflect (direct)", make_weight(32, 24, 5, 5, 18),
+       Conv2dParams{}.with_padding(2).with_padding_mode(PaddingMode::reflect), &x},
   };
   for (const Variant& v : variants) {
     set_num_threads(1);
@@ -244,4 +253,35 @@ TEST_CASE("conv2d: identical bits for 1 and 2 threads") {
     set_num_threads(0);
     test::check_equal(y2, y1, std::string(v.label) + ": 2 threads vs 1");
   }
+}
+
+// A tiled pipeline runs the same conv on a crop of the image (with a halo). conv2d_direct must give the crop's
+// outputs the very same bits as the full image's, whatever the crop's width, offset and the thread count: every
+// output is one FMA chain in a fixed order. Unpadded convs, so a crop's outputs are exactly a window of the full ones.
+TEST_CASE("conv2d_direct: bits independent of image width, crop offset and thread count") {
+  const Tensor<float> x = random_tensor({1, 21, 30, 211}, 31);
+  const Tensor<float> w = make_weight(10, 21, 3, 3, 32);
+  const Tensor<float> b = random_tensor({10}, 33);
+  const Conv2dParams p = Conv2dParams{}.with_act(Act::leaky_relu(0.1f));
+  set_num_threads(1);
+  const Tensor<float> full = conv2d(x, w, b, p);  // [1, 10, 28, 209]
+  struct Crop {
+    int64_t y0, h, x0, w;
+  };
+  const Crop crops[] = {{0, 30, 0, 211}, {3, 17, 5, 100}, {1, 9, 97, 114}, {10, 20, 150, 61}, {0, 5, 13, 3}};
+  for (const int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const Crop& c : crops) {
+      const Tensor<float> xc = x.narrow(2, c.y0, c.h).narrow(3, c.x0, c.w);
+      const Tensor<float> yc = conv2d(xc, w, b, p);
+      const Tensor<float> expect = full.narrow(2, c.y0, c.h - 2).narrow(3, c.x0, c.w - 2).clone();
+      test::check_equal(yc, expect,
+                        "crop y0=" + std::to_string(c.y0) + " h=" + std::to_string(c.h) + " x0=" + std::to_string(c.x0) +
+                            " w=" + std::to_string(c.w) + ", " + std::to_string(threads) + " threads");
+    }
+  }
+  set_num_threads(0);
+  CHECK_THROWS_AS(conv2d_direct(x, w, b, Conv2dParams{}.with_stride(2)), Error);
+  CHECK(error_of([&] { conv2d_direct(x, w, b, Conv2dParams{}.with_dilation(2)); }).find("conv2d_direct: needs") !=
+        std::string::npos);
 }

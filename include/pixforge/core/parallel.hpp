@@ -55,6 +55,21 @@ void parallel_for(int64_t begin, int64_t end, F&& fn) {
   for (int64_t i = begin; i < end; ++i) fn(i);
 }
 
+// Below this much work in total (≈ floating-point operations) an op runs on the calling thread: waking the OpenMP
+// team costs a few microseconds, more than a tiny op (a 4-channel 3×3 conv on 8×8 is ~20 kFLOP, ~1 µs) takes.
+// Which thread runs a unit never changes its result, so this only changes speed.
+constexpr double kMinParallelWork = 2e5;
+
+// parallel_for for ops that know their cost: `work_per_item` ≈ FLOPs (or bytes moved) of one item.
+template <class F>
+void parallel_for_work(int64_t begin, int64_t end, double work_per_item, F&& fn) {
+  if (double(end - begin) * work_per_item < kMinParallelWork) {
+    for (int64_t i = begin; i < end; ++i) fn(i);
+    return;
+  }
+  parallel_for(begin, end, fn);
+}
+
 // Like parallel_for, but each call gets a contiguous chunk [lo, hi) of at least `grain` items, so cheap
 // per-element bodies (activations, copies) are not dominated by scheduling.
 template <class F>

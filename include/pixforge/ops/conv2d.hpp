@@ -42,7 +42,14 @@
 //                     reads x directly (no copy at all).
 //   conv2d_depthwise  groups = Cin (each output channel sees one input channel): a direct kernel; im2col would
 //                     turn it into many tiny GEMMs with K = kH·kW.
-//   conv2d            the dispatcher: depthwise → conv2d_depthwise, 1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
+//   conv2d_direct     stride 1, dilation 1, groups 1, kernel > 1×1 (3×3 s1 is most of every SR network's FLOPs):
+//                     register tiles of 4 output channels × 96 pixels accumulate in SIMD registers over
+//                     (ic, ky, kx) from a per-thread padded panel of a few input rows (ops/conv2d_direct_kernel.hpp).
+//                     Extra memory: Cin·(rows + kH − 1)·(Wout + kW − 1 + slack) floats per thread, plus the packed
+//                     weights. Every output is one FMA chain in a fixed order: identical bits for any thread count,
+//                     image width or tile offset (the GEMM paths sum in blocks that depend on the width).
+//   conv2d            the dispatcher: depthwise → conv2d_depthwise, direct-eligible → conv2d_direct (when built
+//                     with AVX2+FMA or AVX-512), 1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
 //
 // Threading (core/parallel.hpp): the work is cut into units — (image, group, fixed-size block of output pixels) for
 // the GEMM paths, (image, output channel) for depthwise — whose boundaries depend only on the shapes. Each unit
@@ -61,6 +68,7 @@
 #include "pixforge/core/op_counter.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
+#include "pixforge/ops/conv2d_direct_kernel.hpp"
 
 namespace pixforge {
 
@@ -344,7 +352,7 @@ void conv2d_gemm_run(const Tensor<float>& x, const Tensor<float>& weight, const 
   const float* xd = x.data();
   const float* wd = weight.data();
 
-  parallel_for(0, n_img * groups * blocks, [&](int64_t unit) {
+  parallel_for_work(0, n_img * groups * blocks, 2.0 * double(cout_g * k * pblock), [&](int64_t unit) {
     const int64_t b = unit % blocks, g = (unit / blocks) % groups, n = unit / (blocks * groups);
     const int64_t p0 = b * pblock, np = std::min(pblock, pixels - p0);
     const float* xg = xd + (n * cin + g * cin_g) * h * w;
@@ -403,6 +411,50 @@ inline bool conv2d_is_depthwise(const Tensor<float>& x, const Tensor<float>& wei
   return p.groups == x.size(1) && weight.size(1) == 1;
 }
 
+// conv2d_direct handles stride 1, dilation 1, groups 1, any kernel size, padding and padding mode.
+inline bool conv2d_is_direct(const Tensor<float>& weight, const Conv2dParams& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 &&
+         weight.size(2) * weight.size(3) > 1;
+}
+
+// Output rows per conv2d_direct work unit: enough that the kh − 1 halo rows copied into the panel are a small
+// overhead, few enough that a 64-row tile still gives 2 threads 16 units each. A constant: it never changes which
+// FMA chain computes an output, only which thread does.
+constexpr int64_t kDirectBandRows = 4;
+
+// Weights [Cout, Cin, kH, kW] → [ceil(Cout / OCB)][Cin][kH][kW][OCB], zeros past Cout. Cout·Cin·kH·kW floats,
+// repacked per call: ~0.1 % of the conv's own memory traffic for the 64-channel layers, so nothing is cached.
+inline std::vector<float> pack_direct_weights(const float* w, int64_t cout, int64_t cin, int64_t kh, int64_t kw) {
+  constexpr int64_t ocb = kDirectOcb;
+  const int64_t blocks = (cout + ocb - 1) / ocb, taps = cin * kh * kw;
+  std::vector<float> packed(size_t(blocks * taps * ocb), 0.0f);
+  for (int64_t oc = 0; oc < cout; ++oc)
+    for (int64_t t = 0; t < taps; ++t) packed[size_t(((oc / ocb) * taps + t) * ocb + oc % ocb)] = w[oc * taps + t];
+  return packed;
+}
+
+// Copies input rows [iy0, iy0 + rows) of the padded input (row iy0 = output row 0 − pad_top, any border mode) of
+// all channels into panel[ic][r][c], c = padded column (0 = pad_left columns left of the image). Columns from
+// padded_w to row_stride are zeroed: the last vector of a tile reads them, and zeros keep them finite.
+inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t h, int64_t w, int64_t iy0,
+                              int64_t rows, int64_t row_stride, int64_t pad_left, int64_t padded_w,
+                              const int64_t* colmap, PaddingMode mode) {
+  for (int64_t ic = 0; ic < cin; ++ic)
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = panel + (ic * rows + r) * row_stride;
+      const int64_t iy = pad_source_index(iy0 + r, h, mode);
+      if (iy < 0) {
+        std::fill(dst, dst + row_stride, 0.0f);
+        continue;
+      }
+      const float* src = x + (ic * h + iy) * w;
+      for (int64_t c = 0; c < pad_left; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+      std::memcpy(dst + pad_left, src, size_t(w) * sizeof(float));
+      for (int64_t c = pad_left + w; c < padded_w; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+      std::fill(dst + padded_w, dst + row_stride, 0.0f);
+    }
+}
+
 }  // namespace detail
 
 // Output shape [N, Cout, Hout, Wout]; validates like conv2d (a bias is not needed for the shape).
@@ -452,6 +504,75 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
   return detail::conv2d_gemm_plain(x, weight, bias, p, /*direct=*/false);
 }
 
+// Direct convolution for stride 1, dilation 1, groups 1 (the 3×3 workhorse): no im2col buffer, no GEMM. Work units
+// are (image, band of kDirectBandRows output rows); a unit copies the band's padded input rows into a per-thread
+// panel, then runs register tiles of 4 output channels × up to 96 pixels (ops/conv2d_direct_kernel.hpp) over it.
+// Every output is one FMA chain in (ic, ky, kx) order, so the bits do not depend on the thread count, the image
+// width or where a pipeline tile starts.
+inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                   const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
+  PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
+                 "conv2d_direct: needs stride 1, dilation 1, groups 1 and a kernel larger than 1x1 (weight=",
+                 weight_in.shape().str(), ", stride (", p.stride_h, ", ", p.stride_w, "), dilation (", p.dilation_h,
+                 ", ", p.dilation_w, "), groups ", p.groups, ")");
+  using S = detail::SimdBest;
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t hout = ys[2], wout = ys[3];
+  constexpr int64_t ocb = detail::kDirectOcb, tile_px = detail::kDirectPv * S::W;
+  const std::vector<float> wpack = detail::pack_direct_weights(weight.data(), cout, cin, kh, kw);
+  std::vector<float> bpack;
+  if (bias.defined()) {
+    bpack.assign(size_t((cout + ocb - 1) / ocb * ocb), 0.0f);
+    std::copy(bias.data(), bias.data() + cout, bpack.begin());
+  }
+  // Padded row width and the source column of each padded column (left and right borders only are used).
+  const int64_t padded_w = wout + kw - 1;
+  std::vector<int64_t> colmap(static_cast<size_t>(padded_w));
+  for (int64_t c = 0; c < padded_w; ++c)
+    colmap[size_t(c)] = detail::pad_source_index(c - p.pad_left, w, p.padding_mode);
+  const int64_t row_stride = (padded_w + S::W + 15) / 16 * 16;  // slack ≥ one vector for the last tile's reads
+  const int64_t bands = (hout + detail::kDirectBandRows - 1) / detail::kDirectBandRows;
+  Tensor<float> y = Tensor<float>::empty(ys);
+  float* yd = y.data();
+
+  const double unit_flops = 2.0 * double(detail::kDirectBandRows * wout * cout * cin * kh * kw);
+  parallel_for_work(0, n_img * bands, unit_flops, [&](int64_t unit) {
+    const int64_t n = unit / bands, oy0 = (unit % bands) * detail::kDirectBandRows;
+    const int64_t out_rows = std::min(detail::kDirectBandRows, hout - oy0), rows = out_rows + kh - 1;
+    float* panel = detail::thread_scratch<5>(cin * rows * row_stride);
+    detail::fill_direct_panel(panel, x.data() + n * cin * h * w, cin, h, w, oy0 - p.pad_top, rows, row_stride,
+                              p.pad_left, padded_w, colmap.data(), p.padding_mode);
+    detail::DirectTile t;
+    t.ic_stride = rows * row_stride;
+    t.row_stride = row_stride;
+    t.cin = cin;
+    t.kh = kh;
+    t.kw = kw;
+    for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
+      t.wpack = wpack.data() + oc0 * cin * kh * kw;
+      t.bias = bpack.empty() ? nullptr : bpack.data() + oc0;
+      for (int64_t r = 0; r < out_rows; ++r)
+        for (int64_t ox0 = 0; ox0 < wout; ox0 += tile_px) {
+          const int64_t npx = std::min(tile_px, wout - ox0);
+          const int pv = int((npx + S::W - 1) / S::W);
+          t.last_n = int(npx - (pv - 1) * S::W);
+          t.panel = panel + r * row_stride + ox0;
+          for (int64_t o = 0; o < ocb; ++o)
+            t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
+          detail::direct_tile_pv<S>(t, pv);
+        }
+      if (p.act.kind != ActKind::none)
+        for (int64_t oc = oc0; oc < std::min(oc0 + ocb, cout); ++oc)
+          apply_act_inplace(yd + ((n * cout + oc) * hout + oy0) * wout, out_rows * wout, p.act);
+    }
+  });
+  return y;
+}
+
 // 1×1, stride 1, no padding: y_g[Cout_g, H·W] = W_g[Cout_g, Cin_g] · x_g[Cin_g, H·W], read in place.
 inline Tensor<float> conv2d_1x1(const Tensor<float>& x, const Tensor<float>& weight,
                                 const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
@@ -496,7 +617,7 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
   const bool vec = p.stride_w == 1 && xhi - xlo >= kVec;
   const int64_t vec_end = vec ? xhi : xlo;
 
-  parallel_for(0, n_img * cout, [&](int64_t unit) {
+  parallel_for_work(0, n_img * cout, 2.0 * double(hout * wout * kh * kw), [&](int64_t unit) {
     const int64_t n = unit / cout, oc = unit % cout;
     const float* plane = xd + (n * cin + oc / mult) * h * w;
     const float* wk = wd + oc * kh * kw;
@@ -556,6 +677,9 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
   detail::conv2d_check(x, weight, bias, p, "conv2d");
   detail::count_macs(conv2d_output_shape(x.shape(), weight.shape(), p).numel() * (weight.numel() / weight.size(0)));
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
+#endif
   const bool direct = detail::conv2d_is_pointwise(weight, p);
   return detail::conv2d_gemm_plain(x, weight, bias, p, direct);
 }

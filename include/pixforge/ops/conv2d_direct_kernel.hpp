@@ -1,0 +1,155 @@
+// pixforge/ops/conv2d_direct_kernel.hpp — the register-blocked micro-kernel behind conv2d_direct (ops/conv2d.hpp).
+//
+// A tile is OCB output channels × PV vectors of consecutive output pixels of one output row. Its OCB·PV sums stay in
+// registers for the whole reduction over (ic, ky, kx); per tap the kernel loads PV input vectors and broadcasts OCB
+// weights, then does OCB·PV fused multiply-adds. With AVX-512, OCB = 4 and PV = 6: 24 accumulators + 6 inputs + 1
+// broadcast = 31 of the 32 zmm registers, 10 loads per 24 FMAs, so the FMA ports, not the loads, set the pace.
+//
+// Input comes from a *panel*: the rows the tile needs, already padded (zeros / reflect / replicate) and with zeroed
+// slack on the right, so the kernel has no branch for borders: output column ox, tap (ky, kx) reads
+// panel[ic·ic_stride + (row + ky)·row_stride + ox + kx].
+//
+// Determinism: every output is one FMA chain over (ic, ky, kx) in increasing order, starting from +0, then + bias.
+// Tiling (which channels, which pixels share a tile, how wide the image or band is, which thread runs it) never
+// changes that chain, so the bits do not depend on the image width, tile position or thread count. The AVX2 and
+// scalar (std::fma) instantiations compute the very same chain, so they give the same bits too.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace pixforge {
+namespace detail {
+
+// SIMD traits: V (vector type), W (floats per vector), zero, loadu, bcast, fma (a·b + c, one rounding),
+// add, and store_n (store the first n lanes).
+#if defined(__AVX512F__)
+struct SimdAvx512 {
+  using V = __m512;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static void store_n(float* p, V v, int n) {
+    if (n == W) _mm512_storeu_ps(p, v);
+    else _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1u), v);
+  }
+};
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+struct SimdAvx2 {
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static void store_n(float* p, V v, int n) {
+    if (n == W) {
+      _mm256_storeu_ps(p, v);
+      return;
+    }
+    alignas(32) float tmp[W];
+    _mm256_store_ps(tmp, v);
+    for (int i = 0; i < n; ++i) p[i] = tmp[i];
+  }
+};
+#endif
+
+// The portable fallback: one float per "vector", std::fma so the chain rounds exactly like the SIMD versions.
+struct SimdScalar {
+  using V = float;
+  static constexpr int W = 1;
+  static V zero() { return 0.0f; }
+  static V loadu(const float* p) { return *p; }
+  static V bcast(const float* p) { return *p; }
+  static V fma(V a, V b, V c) { return std::fma(a, b, c); }
+  static V add(V a, V b) { return a + b; }
+  static void store_n(float* p, V v, int) { *p = v; }
+};
+
+#if defined(__AVX512F__)
+using SimdBest = SimdAvx512;
+#elif defined(__AVX2__) && defined(__FMA__)
+using SimdBest = SimdAvx2;
+#else
+using SimdBest = SimdScalar;
+#endif
+
+// Output channels per tile. The packed weights are laid out [oc_block][ic][ky][kx][kDirectOcb] (zero-filled past
+// Cout), so the OCB broadcasts of one tap are adjacent.
+constexpr int kDirectOcb = 4;
+// Pixel vectors per tile (at most; the last tile of a row uses fewer).
+constexpr int kDirectPv = 6;
+
+struct DirectTile {
+  const float* panel;     // input for this tile's output row, at its first output column
+  int64_t ic_stride;      // panel floats between input channels
+  int64_t row_stride;     // panel floats between rows
+  int64_t cin, kh, kw;
+  const float* wpack;     // [cin][kh][kw][kDirectOcb] of this channel block
+  float* y[kDirectOcb];   // output row pointers at the first column; nullptr = channel past Cout (not stored)
+  const float* bias;      // kDirectOcb values of this block, or nullptr
+  int last_n;             // valid floats in the last vector (1..W)
+};
+
+template <class S, int PV>
+inline void direct_tile(const DirectTile& t) {
+  using V = typename S::V;
+  constexpr int OCB = kDirectOcb, W = S::W;
+  V acc[OCB][PV];
+#pragma GCC unroll 8
+  for (int o = 0; o < OCB; ++o)
+#pragma GCC unroll 8
+    for (int v = 0; v < PV; ++v) acc[o][v] = S::zero();
+  const float* w = t.wpack;
+  for (int64_t ic = 0; ic < t.cin; ++ic)
+    for (int64_t ky = 0; ky < t.kh; ++ky) {
+      const float* row = t.panel + ic * t.ic_stride + ky * t.row_stride;
+      for (int64_t kx = 0; kx < t.kw; ++kx, w += OCB) {
+        V xv[PV];
+#pragma GCC unroll 8
+        for (int v = 0; v < PV; ++v) xv[v] = S::loadu(row + kx + v * W);
+#pragma GCC unroll 8
+        for (int o = 0; o < OCB; ++o) {
+          const V wb = S::bcast(w + o);
+#pragma GCC unroll 8
+          for (int v = 0; v < PV; ++v) acc[o][v] = S::fma(wb, xv[v], acc[o][v]);
+        }
+      }
+    }
+#pragma GCC unroll 8
+  for (int o = 0; o < OCB; ++o) {
+    if (!t.y[o]) continue;
+    const V b = t.bias ? S::bcast(t.bias + o) : S::zero();
+#pragma GCC unroll 8
+    for (int v = 0; v < PV; ++v) {
+      const V r = t.bias ? S::add(acc[o][v], b) : acc[o][v];
+      S::store_n(t.y[o] + v * W, r, v == PV - 1 ? t.last_n : W);
+    }
+  }
+}
+
+// Runs the tile with pv (1..kDirectPv) vectors.
+template <class S>
+inline void direct_tile_pv(const DirectTile& t, int pv) {
+  switch (pv) {
+    case 1: direct_tile<S, 1>(t); break;
+    case 2: direct_tile<S, 2>(t); break;
+    case 3: direct_tile<S, 3>(t); break;
+    case 4: direct_tile<S, 4>(t); break;
+    case 5: direct_tile<S, 5>(t); break;
+    default: direct_tile<S, 6>(t); break;
+  }
+}
+
+}  // namespace detail
+}  // namespace pixforge
