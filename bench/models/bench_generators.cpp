@@ -33,7 +33,7 @@ ModelSpec random(const char* arch, const char* config = "{}") { return ModelSpec
 
 #define PIXFORGE_GEN_BENCH(name, spec, size)                                                              \
   BENCHMARK_CAPTURE(BM_gen, name, spec)->ArgNames({"size", "threads"})->ArgsProduct({{size}, {1, 2}}) \
-      ->Unit(benchmark::kMillisecond)->UseRealTime()
+      ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
 PIXFORGE_GEN_BENCH(pix2pix_unet_random, random("pix2pix_unet"), 256);
 PIXFORGE_GEN_BENCH(unet_deep_random, random("unet_deep"), 512);

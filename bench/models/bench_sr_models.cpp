@@ -34,7 +34,7 @@ ModelSpec real(const char* path, const char* fetch) { return ModelSpec{path, nul
 
 #define PIXFORGE_SR_BENCH(name, spec)                                                                    \
   BENCHMARK_CAPTURE(BM_sr, name, spec)->ArgNames({"size", "threads"})->ArgsProduct({{256, 512}, {1, 2}}) \
-      ->Unit(benchmark::kMillisecond)->UseRealTime()
+      ->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime()
 
 PIXFORGE_SR_BENCH(tiny_sr_2x, real("weights/tiny-sr-2x.safetensors", "(bundled)"));
 PIXFORGE_SR_BENCH(waifu2x_upconv7_2x, real("weights/waifu2x-upconv7-scale2x.safetensors", kFetchWaifu2x));
@@ -47,8 +47,10 @@ PIXFORGE_SR_BENCH(realcugan_se_up4x, real("weights/realcugan-se-up4x-conservativ
 PIXFORGE_SR_BENCH(srvgg_realesr_animevideov3_x4, real("weights/realesr-animevideov3-x4.safetensors", kFetchEsrgan));
 PIXFORGE_SR_BENCH(rrdbnet_x4plus_anime_6B, real("weights/realesrgan-x4plus-anime.safetensors", kFetchEsrgan));
 PIXFORGE_SR_BENCH(rrdbnet_x4plus, real("weights/realesrgan-x4plus.safetensors", kConvertX4plus));
-PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_slim_x2, real("weights/upscalerjs-esrgan-slim-x2.safetensors", kFetchUpscalerjs));
-PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_slim_x4, real("weights/upscalerjs-esrgan-slim-x4.safetensors", kFetchUpscalerjs));
+PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_slim_x2,
+                  real("weights/upscalerjs-esrgan-slim-x2.safetensors", kFetchUpscalerjs));
+PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_slim_x4,
+                  real("weights/upscalerjs-esrgan-slim-x4.safetensors", kFetchUpscalerjs));
 PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_medium_x2,
                   real("weights/upscalerjs-esrgan-medium-x2.safetensors", kFetchUpscalerjs));
 PIXFORGE_SR_BENCH(upscalerjs_rdn_esrgan_medium_x4,

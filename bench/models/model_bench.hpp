@@ -10,6 +10,9 @@
 //   run_MiB   peak_MiB minus the resident size at the reset: what forward() itself added (activations, scratch).
 //             Free memory the allocator has not returned is trimmed first (malloc_trim), so earlier benchmarks in
 //             the same process do not hide this one's allocations.
+// Time is wall clock (UseRealTime); the benches register MeasureProcessCPUTime(), so CPU is the CPU time of all
+// threads of the process. On a loaded machine wall ≫ CPU / threads means the run waited for a core: compare CPU
+// times there, and read wall times only from an idle machine.
 // A benchmark whose weight file is absent is skipped with the command that makes it.
 //
 // The network input is the image edge plus the reference app's pre-padding on each side (Real-CUGAN/waifu2x:

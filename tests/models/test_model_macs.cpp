@@ -1,10 +1,10 @@
 // MacCounter (core/op_counter.hpp) over whole networks against independent cost figures: the closed-form MAC
-// formulas of the CUNet cascade (part-b.md §7.3: Real-CUGAN 2× on a 64×64 image, 100×100 padded, 4.3 GMAC, plus the SE blocks' 1×1 convs), the
-// released-size figures of part-b.md (RRDBNet x4plus 73.4 GMAC at 64×64; SRVGG animevideov3 = weight elements ×
-// pixels) and PyTorch forward-hook counts (tools/reference/u2net.py: U²-Net 117.2, U²-Net† 39.5 GFLOP at 320²,
-// IS-Net 319.3 GFLOP at 1024², scaled to smaller inputs by the pixel ratio, exact for these nets when every pooling
-// level divides evenly). The bench/models GFLOP/s figures rest on this count. Weights stay zero: counts do not
-// depend on values.
+// formulas of the CUNet cascade (part-b.md §7.3: Real-CUGAN 2× on a 64×64 image, 100×100 padded, 4.3 GMAC; plus
+// the SE blocks' 1×1 convs, which that figure leaves out), the released-size figures of part-b.md (RRDBNet x4plus
+// 73.4 GMAC at 64×64; SRVGG animevideov3 = weight elements × pixels) and PyTorch forward-hook counts
+// (tools/reference/u2net.py: U²-Net 117.2, U²-Net† 39.5 GFLOP at 320², IS-Net 319.3 GFLOP at 1024², scaled to
+// smaller inputs by the pixel ratio, exact for these nets when every pooling level divides evenly). The
+// bench/models GFLOP/s figures rest on this count. Weights stay zero: counts do not depend on values.
 #include "pixforge/core/op_counter.hpp"
 #include "pixforge/models/isnet.hpp"
 #include "pixforge/models/realcugan.hpp"
