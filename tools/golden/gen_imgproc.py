@@ -2,10 +2,12 @@
 
 Run with Debian's /usr/bin/python3 (python3-pil, python3-numpy, python3-skimage). No PyTorch needed.
 
-Every case has "x" (an 8-bit image as float32 [H, W, C]) and, by "op":
+Every case has "x" (an 8-bit image, U8 [H, W, C]) and, by "op":
   flip        "y" = PIL img.transpose(FLIP_LEFT_RIGHT / FLIP_TOP_BOTTOM)             params: axis
   rotate      "y" = PIL img.rotate(angle, Image.BILINEAR, expand, fillcolor)        params: angle, expand, fill
-              (fill [R, G, B, A] or null = PIL's default black; gray images get PIL's luma of R, G, B)
+              (fill [R, G, B, A] or null = PIL's default black, transparent with alpha; gray images get PIL's luma
+              of R, G, B; fills of images with alpha are opaque or fully transparent, where PIL's premultiplied
+              handling of the fill equals the C++ one)
   adjust      "y" = ImageEnhance.Contrast(ImageEnhance.Brightness(img).enhance(b)).enhance(c), a factor of 1
               skipping its step                                                     params: brightness, contrast
   metrics     "x2" (the second image) and "q" = [PSNR, SSIM, PSNR-Y, SSIM-Y] computed on both images converted to
@@ -51,6 +53,16 @@ def from_pil(im):
     return a[..., None] if a.ndim == 2 else a
 
 
+def add_case(g, params, **tensors):
+    """GoldenWriter.case, but 8-bit images are stored as U8 (4x smaller than float32; the C++ side reads any dtype
+    as float)."""
+    images = {k: v for k, v in tensors.items() if np.asarray(v).dtype == np.uint8}
+    name = g.case(params, **{k: v for k, v in tensors.items() if k not in images})
+    for k, v in images.items():
+        g.tensors[name + "." + k] = np.ascontiguousarray(v)
+    return name
+
+
 def pil_luma(r, g, b):
     return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
 
@@ -62,22 +74,26 @@ def main():
     for shape in [(5, 7, 3), (4, 6, 1), (3, 5, 4), (6, 1, 2)]:
         x = test_image(*shape)
         for axis, t in [("horizontal", Image.Transpose.FLIP_LEFT_RIGHT), ("vertical", Image.Transpose.FLIP_TOP_BOTTOM)]:
-            g.case({"op": "flip", "axis": axis}, x=x, y=from_pil(to_pil(x).transpose(t)))
+            add_case(g, {"op": "flip", "axis": axis}, x=x, y=from_pil(to_pil(x).transpose(t)))
 
     # ---- rotate --------------------------------------------------------------------------------------------
     fill = [10, 200, 30, 255]
+    clear = [90, 40, 220, 0]
     rotations = [(0, False, None), (90, False, None), (180, False, None), (270, False, None), (-90, True, None),
                  (90, True, fill), (270, True, None), (30, False, None), (30, True, fill), (-17.5, True, None),
                  (45, True, fill), (200, True, None), (359.9, False, None), (0.001, False, fill), (735, True, None),
-                 (123.456, True, fill)]
-    for shape in [(9, 13, 3), (10, 10, 1), (11, 8, 1)]:
+                 (123.456, True, fill), (-60, True, clear)]
+    for shape in [(9, 13, 3), (10, 10, 1), (11, 8, 1), (7, 9, 4), (6, 5, 2)]:
         x = test_image(*shape)
+        if shape[2] in (2, 4):  # alpha with transparent, opaque and in-between pixels
+            x[..., -1] = rng.choice([0, 3, 60, 128, 200, 255], size=x.shape[:2])
         for angle, expand, f in rotations:
             kw = {}
             if f is not None:
-                kw["fillcolor"] = tuple(f[:3]) if shape[2] == 3 else pil_luma(*f[:3])
+                luma = pil_luma(*f[:3])
+                kw["fillcolor"] = {1: luma, 2: (luma, f[3]), 3: tuple(f[:3]), 4: tuple(f)}[shape[2]]
             y = to_pil(x).rotate(angle, resample=Image.Resampling.BILINEAR, expand=expand, **kw)
-            g.case({"op": "rotate", "angle": angle, "expand": expand, "fill": f}, x=x, y=from_pil(y))
+            add_case(g, {"op": "rotate", "angle": angle, "expand": expand, "fill": f}, x=x, y=from_pil(y))
 
     # ---- adjust (brightness, then contrast) -----------------------------------------------------------------
     factors = [(0.2, 1), (0.5, 1), (0.73, 1), (1.5, 1), (3.3, 1), (100, 1), (1, 0.2), (1, 0.61), (1, 1.7), (1, 4),
@@ -90,7 +106,7 @@ def main():
                 im = ImageEnhance.Brightness(im).enhance(b)
             if c != 1:
                 im = ImageEnhance.Contrast(im).enhance(c)
-            g.case({"op": "adjust", "brightness": b, "contrast": c}, x=x, y=from_pil(im))
+            add_case(g, {"op": "adjust", "brightness": b, "contrast": c}, x=x, y=from_pil(im))
 
     # ---- metrics -------------------------------------------------------------------------------------------
     def quality(a, b):
@@ -119,7 +135,7 @@ def main():
     for a, b in pairs:
         with np.errstate(divide="ignore"):
             q = quality(a, b)
-        g.case({"op": "metrics"}, x=a, x2=b, q=q)
+        add_case(g, {"op": "metrics"}, x=a, x2=b, q=q)
 
     g.save()
 
