@@ -79,6 +79,8 @@ const char* const kRunHelp =
     "Options:\n"
     "  --tile N      tile edge in input pixels; 0 = no tiling; default: automatic from the memory budget.\n"
     "                Tiles overlap by the network's receptive field, so the result equals an untiled run.\n"
+    "                Models with SE blocks (Real-CUGAN, waifu2x CUNet) take 5 passes over the tiles: four\n"
+    "                gather the whole-image SE means, the last writes the output (exact, but slower).\n"
     "  --memory MIB  activation memory budget for the automatic tile size (default 512)\n"
     "  --halo N      context per tile side in input pixels (default: the network's receptive radius, exact);\n"
     "                smaller values make tiles approximate but cheaper (RRDBNet's exact radius is ~350 px)\n"
@@ -389,7 +391,9 @@ int cmd_info(const std::vector<std::string>& args) {
               (long long)i.in_channels, (long long)i.out_channels, pf::range_name(i.range));
   std::printf("padding:      pre_pad %lld (%s), halo %lld, size multiple %lld%s\n", (long long)i.pre_pad,
               pf::padding_mode_name(i.border_mode), (long long)i.halo, (long long)i.size_multiple,
-              i.global_context ? ", global context (runs untiled)" : "");
+              !i.global_context         ? ""
+              : i.mean_pools.empty()    ? ", global context (runs untiled)"
+                                        : ", global SE means (tiled in several passes)");
   std::printf("parameters:   %lld\n", (long long)model->parameter_count());
   return kOk;
 }
