@@ -1,23 +1,28 @@
-// cli/cmd_compare.hpp — `pixforge compare A B`: PSNR, SSIM, PSNR-Y, SSIM-Y (imgproc/metrics.hpp).
+// cli/cmd_compare.hpp — `pixforge compare A B [--crop-border N]`: PSNR, SSIM, PSNR-Y, SSIM-Y (imgproc/metrics.hpp).
 // Included by cli/pixforge.cpp after cmd_batch.hpp.
 #pragma once
 
 #include <cmath>
 
+#include "pixforge/imgproc/augment.hpp"  // crop_image
 #include "pixforge/imgproc/metrics.hpp"
 
 namespace {
 
 const char* const kCompareHelp =
-    "Usage: pixforge compare A B\n"
+    "Usage: pixforge compare A B [--crop-border N]\n"
     "\n"
     "Prints the quality of image A against the reference B (the order only matters for reading):\n"
     "  PSNR    10 log10(255^2 / MSE) over R, G and B (inf when identical)\n"
     "  SSIM    mean structural similarity of R, G, B (skimage: Gaussian window sigma 1.5, population covariance)\n"
     "  PSNR-Y, SSIM-Y   the same on BT.601 luma Y = 16 + 65.481 R + 128.553 G + 24.966 B (R, G, B in [0, 1]),\n"
-    "          as tools/eval_sr.py and SR papers use it (no border is cropped here)\n"
+    "          as tools/eval_sr.py and SR papers use it\n"
     "Images are compared as RGB: gray is replicated, alpha is ignored. Both must have the same size; SSIM needs at\n"
-    "least 11x11 pixels (n/a below).\n";
+    "least 11x11 pixels (n/a below).\n"
+    "\n"
+    "Options:\n"
+    "  --crop-border N   ignore N pixels on every side first (SR evaluation crops the scale factor, as\n"
+    "                    tools/eval_sr.py and BasicSR's crop_border do)\n";
 
 std::string format_db(double v) {
   if (std::isinf(v)) return "inf dB (identical)";
@@ -35,13 +40,21 @@ std::string format_ssim(double v, bool defined) {
 
 int cmd_compare(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
-  for (const auto& a : args) {
+  int64_t border = 0;
+  for (size_t k = 0; k < args.size(); ++k) {
+    const std::string& a = args[k];
     if (is_help(a)) {
       std::fputs(kCompareHelp, stdout);
       return kOk;
     }
-    if (a.size() > 1 && a[0] == '-') throw UsageError("compare: unknown option '" + a + "' (see pixforge compare --help)");
-    pos.push_back(a);
+    if (a == "--crop-border") {
+      if (k + 1 >= args.size()) throw UsageError(a + " needs a value");
+      border = parse_int(a, args[++k], 0, 1 << 20);
+    } else if (a.size() > 1 && a[0] == '-') {
+      throw UsageError("compare: unknown option '" + a + "' (see pixforge compare --help)");
+    } else {
+      pos.push_back(a);
+    }
   }
   if (pos.size() != 2)
     throw UsageError("compare: expected two images A B, got " + std::to_string(pos.size()) +
@@ -51,8 +64,13 @@ int cmd_compare(const std::vector<std::string>& args) {
     pf::fail(pf::ErrorCode::shape_mismatch, "compare: sizes differ: '" + pos[0] + "' is " + std::to_string(a.width) +
                                                 "x" + std::to_string(a.height) + ", '" + pos[1] + "' is " +
                                                 std::to_string(b.width) + "x" + std::to_string(b.height));
-  const pf::ImageQuality q = pf::image_quality(a, b);
-  std::printf("size:    %dx%d (compared as RGB%s)\n", a.width, a.height,
+  if (2 * border >= a.width || 2 * border >= a.height)
+    throw UsageError("compare: --crop-border " + std::to_string(border) + " leaves nothing of a " +
+                     std::to_string(a.width) + "x" + std::to_string(a.height) + " image");
+  const int c = int(border), w = a.width - 2 * c, h = a.height - 2 * c;
+  const pf::ImageQuality q = pf::image_quality(pf::crop_image(a, c, c, w, h), pf::crop_image(b, c, c, w, h));
+  std::printf("size:    %dx%d%s (compared as RGB%s)\n", w, h,
+              border ? (" after cropping " + std::to_string(border) + " px per side").c_str() : "",
               a.channels % 2 == 0 || b.channels % 2 == 0 ? "; alpha ignored" : "");
   std::printf("PSNR:    %s\n", format_db(q.psnr).c_str());
   std::printf("SSIM:    %s\n", format_ssim(q.ssim, q.ssim_defined).c_str());

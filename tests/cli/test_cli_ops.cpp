@@ -204,6 +204,19 @@ TEST_CASE("compare prints PSNR/SSIM/PSNR-Y/SSIM-Y as the library computes them; 
   CHECK(small.code == 0);
   CHECK(contains(small.out, "SSIM:    n/a"));
 
+  // --crop-border N: the metrics of the inner window (tools/eval_sr.py's crop_border).
+  const Result cropped = run_cli({"compare", dir.file("a.png"), dir.file("b.png"), "--crop-border", "3"});
+  REQUIRE(cropped.code == 0);
+  const ImageQuality qc = image_quality(crop_image(a, 3, 3, 18, 14), crop_image(b, 3, 3, 18, 14));
+  std::snprintf(expect, sizeof expect, "PSNR:    %.4f dB\nSSIM:    %.6f\nPSNR-Y:  %.4f dB\nSSIM-Y:  %.6f\n", qc.psnr,
+                qc.ssim, qc.psnr_y, qc.ssim_y);
+  CHECK(contains(cropped.out, expect));
+  CHECK(contains(cropped.out, "18x14 after cropping 3 px per side"));
+  CHECK(qc.psnr != q.psnr);
+  const Result too_much = run_cli({"compare", dir.file("a.png"), dir.file("b.png"), "--crop-border", "10"});
+  CHECK(too_much.code == 2);
+  CHECK(contains(too_much.err, "leaves nothing"));
+
   save_image(dir.file("c.png"), make_picture(23, 20, 3));
   const Result mismatch = run_cli({"compare", dir.file("a.png"), dir.file("c.png")});
   CHECK(mismatch.code == 1);
