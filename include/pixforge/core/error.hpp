@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pixforge {
@@ -78,14 +79,40 @@ inline ErrorHandler set_error_handler(ErrorHandler h) {
   return old;
 }
 
+namespace detail {
+inline const std::string*& error_context_slot() {
+  thread_local const std::string* context = nullptr;
+  return context;
+}
+}  // namespace detail
+
+// While one lives, errors raised on this thread start with its text: load_model() wraps building a network in
+// ErrorContext("load_model 'x.safetensors', pixforge.config {...}"), so a bad config value deep in a model's
+// Config::from_json still names the file. Nested contexts: the innermost one is used (it should say everything).
+class ErrorContext {
+ public:
+  explicit ErrorContext(std::string text) : text_(std::move(text)), outer_(detail::error_context_slot()) {
+    detail::error_context_slot() = &text_;
+  }
+  ~ErrorContext() { detail::error_context_slot() = outer_; }
+  ErrorContext(const ErrorContext&) = delete;
+  ErrorContext& operator=(const ErrorContext&) = delete;
+
+ private:
+  std::string text_;
+  const std::string* outer_;
+};
+
 // Raise an error: throws, or (without exceptions) calls the handler and aborts.
 [[noreturn]] inline void fail(ErrorCode code, const std::string& message) {
+  const std::string* context = detail::error_context_slot();
+  const std::string text = context ? *context + ": " + message : message;
 #ifdef PIXFORGE_NO_EXCEPTIONS
-  Error e(code, message);
+  Error e(code, text);
   if (ErrorHandler h = detail::error_handler_slot()) h(e);
   std::abort();
 #else
-  throw Error(code, message);
+  throw Error(code, text);
 #endif
 }
 

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "pixforge/core/dtype.hpp"
@@ -43,6 +44,50 @@ inline Limits& limits() {
   static Limits l;
   return l;
 }
+
+namespace detail {
+// Bytes the owned allocations of this thread may still take while an AllocationBudget is alive; -1 = no budget.
+inline int64_t& thread_allocation_budget() {
+  thread_local int64_t left = -1;
+  return left;
+}
+// What the innermost AllocationBudget is for, appended to its limit_exceeded message.
+inline const std::string*& thread_allocation_budget_reason() {
+  thread_local const std::string* reason = nullptr;
+  return reason;
+}
+}  // namespace detail
+
+// Caps the total bytes of owned tensor allocations made on this thread while it lives (frees are not credited
+// back). load_model() builds a network under one sized from the weight file, so a tiny hostile file whose config
+// asks for terabytes of parameters fails with limit_exceeded instead of allocating them. Nests: an inner budget
+// cannot exceed the outer one's remainder.
+class AllocationBudget {
+ public:
+  // `reason` explains the budget in the error message ("load_model 'x.safetensors': ...").
+  AllocationBudget(int64_t bytes, std::string reason)
+      : outer_(detail::thread_allocation_budget()),
+        outer_reason_(detail::thread_allocation_budget_reason()),
+        reason_(std::move(reason)) {
+    int64_t& left = detail::thread_allocation_budget();
+    left = outer_ < 0 ? bytes : std::min(outer_, bytes);
+    initial_ = left;
+    detail::thread_allocation_budget_reason() = &reason_;
+  }
+  ~AllocationBudget() {
+    int64_t& left = detail::thread_allocation_budget();
+    // What was used here is charged to the outer budget.
+    left = outer_ < 0 ? -1 : std::max<int64_t>(0, outer_ - (initial_ - left));
+    detail::thread_allocation_budget_reason() = outer_reason_;
+  }
+  AllocationBudget(const AllocationBudget&) = delete;
+  AllocationBudget& operator=(const AllocationBudget&) = delete;
+
+ private:
+  int64_t outer_, initial_ = 0;
+  const std::string* outer_reason_;
+  std::string reason_;
+};
 
 class Shape {
  public:
@@ -93,6 +138,13 @@ struct AlignedFree {
 inline std::shared_ptr<void> aligned_buffer(int64_t bytes) {
   PIXFORGE_CHECK(bytes <= limits().max_tensor_bytes, ErrorCode::limit_exceeded, "allocation of ", bytes,
                  " bytes exceeds limits().max_tensor_bytes = ", limits().max_tensor_bytes);
+  int64_t& budget = thread_allocation_budget();
+  if (budget >= 0) {
+    const std::string* reason = thread_allocation_budget_reason();
+    PIXFORGE_CHECK(bytes <= budget, ErrorCode::limit_exceeded, reason ? *reason + ": " : std::string(),
+                   "allocation of ", bytes, " bytes exceeds the remaining allocation budget of ", budget, " bytes");
+    budget -= bytes;
+  }
   size_t rounded = (static_cast<size_t>(bytes) + 63) & ~size_t(63);
   if (rounded == 0) rounded = 64;
   void* p = std::aligned_alloc(64, rounded);

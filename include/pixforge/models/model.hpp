@@ -127,6 +127,30 @@ inline std::vector<std::string> registered_archs() {
   return names;
 }
 
+// Bytes a network built for `file` may allocate while it is constructed: the file's weights as float, twice over
+// (buffers and parameters the file does not store), plus 64 MiB. A pixforge.config asking for more (a hostile
+// 1 KB file declaring num_feat 4096 × 1000 blocks) cannot match the file, and fails before allocating it.
+inline int64_t model_build_budget(const SafeTensors& file) {
+  int64_t elements = 0;
+  for (const StTensorInfo& ti : file.infos()) elements += ti.shape.numel();  // each <= 2^40: no overflow
+  return std::min<int64_t>(elements, int64_t(1) << 56) * 8 + (int64_t(64) << 20);
+}
+// What errors raised while building that network start with (ErrorContext): a bad config value names the file.
+inline std::string model_build_context(const SafeTensors& file, const Json& config) {
+  std::string c = config.dump();
+  if (c.size() > 200) c = c.substr(0, 200) + "...";
+  return msg("load_model '", file.path(), "', pixforge.config ", c);
+}
+
+// The pixforge.config of a weight file ({} when absent); anything but a JSON object is a format_error.
+inline Json model_config(const SafeTensors& file) {
+  if (!file.has_metadata("pixforge.config")) return Json::object();
+  Json config = Json::parse(file.metadata_value("pixforge.config"), file.path() + " pixforge.config");
+  PIXFORGE_CHECK(config.is_object(), ErrorCode::format_error, "load_model '", file.path(),
+                 "': pixforge.config is not a JSON object");
+  return config;
+}
+
 // Builds the network a safetensors file describes (pixforge.arch + pixforge.config) and loads its weights.
 inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
   PIXFORGE_CHECK(file.has_metadata("pixforge.arch"), ErrorCode::format_error, "load_model '", file.path(),
@@ -139,10 +163,13 @@ inline std::unique_ptr<ImageModel> load_model(const SafeTensors& file) {
     fail(ErrorCode::unsupported, msg("load_model '", file.path(), "': architecture '", arch,
                                      "' is not built into this program (known: ", known, ")"));
   }
-  const Json config = file.has_metadata("pixforge.config")
-                          ? Json::parse(file.metadata_value("pixforge.config"), file.path() + " pixforge.config")
-                          : Json::object();
-  std::unique_ptr<ImageModel> model = it->second.create(config);
+  const Json config = model_config(file);
+  std::unique_ptr<ImageModel> model;
+  {
+    const ErrorContext context(model_build_context(file, config));
+    AllocationBudget budget(model_build_budget(file), "the network is larger than the weights in the file");
+    model = it->second.create(config);
+  }
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*model, file, opt);
@@ -158,10 +185,13 @@ std::unique_ptr<Model> load_model_as(const std::string& path, const std::string&
   if (st.has_metadata("pixforge.arch") && st.metadata_value("pixforge.arch") != arch)
     fail(ErrorCode::invalid_argument,
          msg(arch, ": '", path, "' holds a '", st.metadata_value("pixforge.arch"), "' network"));
-  const Json config = st.has_metadata("pixforge.config")
-                          ? Json::parse(st.metadata_value("pixforge.config"), path + " pixforge.config")
-                          : Json::object();
-  auto net = std::make_unique<Model>(Model::Config::from_json(config));
+  const Json config = model_config(st);
+  std::unique_ptr<Model> net;
+  {
+    const ErrorContext context(model_build_context(st, config));
+    AllocationBudget budget(model_build_budget(st), "the network is larger than the weights in the file");
+    net = std::make_unique<Model>(Model::Config::from_json(config));
+  }
   LoadOptions opt;
   opt.what = arch;
   load_state_dict(*net, st, opt);
