@@ -29,12 +29,12 @@ int cmd_augment(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   bool quiet = false;
   int64_t n = 0, seed = 0;
-  const bool go = parse_op_args("augment", kAugmentHelp, args, pos, quiet, [&](const std::string& a, const auto& value) {
+  auto option = [&](const std::string& a, const auto& value) {
     if (a == "-n") return (n = parse_int(a, value(), 1, 10000)), true;
     if (a == "--seed") return (seed = parse_int(a, value(), 0, INT64_MAX)), true;
     return false;
-  });
-  if (!go) return kOk;
+  };
+  if (!parse_op_args("augment", kAugmentHelp, args, pos, quiet, option)) return kOk;
   if (pos.size() != 2)
     throw UsageError("augment: expected IN OUTDIR, got " + std::to_string(pos.size()) +
                      " argument(s) (see pixforge augment --help)");

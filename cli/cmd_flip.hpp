@@ -25,7 +25,8 @@ int cmd_flip(const std::vector<std::string>& args) {
   });
   if (!go) return kOk;
   if (pos.size() != 2)
-    throw UsageError("flip: expected IN OUT, got " + std::to_string(pos.size()) + " argument(s) (see pixforge flip --help)");
+    throw UsageError("flip: expected IN OUT, got " + std::to_string(pos.size()) +
+                     " argument(s) (see pixforge flip --help)");
   if (horizontal == vertical)
     throw UsageError("flip: give exactly one of --horizontal and --vertical (both = pixforge rotate --angle 180)");
   const pf::FlipAxis axis = horizontal ? pf::FlipAxis::horizontal : pf::FlipAxis::vertical;
