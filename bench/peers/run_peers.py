@@ -30,6 +30,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -61,15 +62,16 @@ def run_process(cmd, cwd=None, env=None):
 
 def run_with_rusage(cmd, cwd=None):
     """Runs cmd with its own rusage (os.wait4): returns (wall seconds, peak RSS KiB)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode, err[-2000:]))
+    with tempfile.TemporaryFile() as err:   # a file, not a pipe: nobody reads a pipe while we wait
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode,
+                                                               err.read().decode(errors="replace")[-2000:]))
     return wall, ru.ru_maxrss
 
 
@@ -245,6 +247,9 @@ def main():
         if n not in nets.NETS:
             sys.exit("unknown network '%s' (known: %s)" % (n, ", ".join(nets.NETS)))
     runtimes = [r for r in a.runtimes.split(",") if r]
+    for r in runtimes:
+        if r not in RUNTIMES:
+            sys.exit("unknown runtime '%s' (known: %s)" % (r, ", ".join(RUNTIMES)))
     os.makedirs(a.work, exist_ok=True)
     cache = os.path.join(ROOT, "tools", "cache")
     setup_weights(names)
