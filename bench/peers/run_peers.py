@@ -190,8 +190,12 @@ def measure(rt, ctx, threads, keep_output):
     res = {}
     for key, png, tile in (("tiny", ctx["tiny"], 32), ("whole", ctx["png"], ctx["size"])):
         o = out if key == "whole" else os.path.join(ctx["work"], "out_tiny.png")
-        wall, rss = run_with_rusage([spec["exe"], "-g", "-1", "-j", "1:%d:1" % threads, "-t", str(tile),
-                                     "-i", png, "-o", o] + spec["args"], cwd=dst)
+        if os.path.exists(o):
+            os.remove(o)
+        cmd = [spec["exe"], "-g", "-1", "-j", "1:%d:1" % threads, "-t", str(tile), "-i", png, "-o", o] + spec["args"]
+        wall, rss = run_with_rusage(cmd, cwd=dst)
+        if not os.path.exists(o):   # the apps exit 0 even when they could not read the input
+            raise RuntimeError("%s (in %s) wrote no output" % (" ".join(cmd), dst))
         res[key] = (wall * 1e3, rss)
     return dict(ms=res["whole"][0], tiny_ms=res["tiny"][0], rss_kb=res["whole"][1], out=out if keep_output else None)
 
