@@ -1,10 +1,27 @@
 // Benchmarks for ops/conv2d.hpp: shapes from real generators, reference and fast paths side by side,
-// thread count as the argument, a FLOP-rate counter (2·N·Cout·Hout·Wout·Cin/g·kH·kW per call).
+// thread count as the argument, a FLOP-rate counter (2·N·Cout·Hout·Wout·Cin/g·kH·kW per call, the direct-convolution
+// count whatever the algorithm) and, to judge a kernel against what the core can do, measured in this same binary:
+//   peak1_gflops  one thread's FP32 FMA peak with the SIMD width the kernels use (detail::SimdBest: zmm with
+//                 AVX-512), re-measured before each benchmark: 16 independent FMA chains, best of 20 runs of
+//                 ~1 ms in thread CPU time. (bench_gemm's BM_fma_peak is auto-vectorised by GCC, which prefers
+//                 256-bit vectors by default: it measures the ymm peak, half the zmm one on a 2-FMA-port core.)
+//   pct_peak      flops / (threads × peak1), mean wall-clock iteration (what Google Benchmark reports);
+//   pct_best      the same for the fastest iteration;
+//   pct_cpu       FLOPs / process CPU time / peak1: efficiency per core-second actually received. On a shared,
+//                 overloaded machine wall-clock rates mostly measure the other processes; CPU time does not
+//                 (OpenMP threads spinning at a barrier count as busy, so it still charges imbalance).
+// Compare variants within one run.
 //
 //   build-*/bench_conv2d --benchmark_min_time=0.05
+//   build-*/bench_conv2d --benchmark_filter='direct|im2col' --benchmark_min_time=0.05
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <random>
+#include <vector>
+
+#include <time.h>
 
 #include "pixforge/core/gemm.hpp"
 #include "pixforge/ops/conv2d.hpp"
@@ -26,6 +43,37 @@ Tensor<float> filled(const Shape& s, uint32_t seed) {
   return t;
 }
 
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// One thread's FMA rate (FLOP/s) with detail::SimdBest vectors; see the header comment.
+double fma_peak_one_thread() {
+  using S = detail::SimdBest;
+  constexpr int kChains = 16;
+  constexpr int64_t kIters = 1 << 14;
+  double best = 0.0;
+  for (int run = 0; run < 20; ++run) {
+    S::V acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = S::zero();
+    const float a_val = 0.999999f, b_val = 1e-7f;
+    const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
+    const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    for (int64_t i = 0; i < kIters; ++i)
+#pragma GCC unroll 16
+      for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
+    const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
+    float sink[S::W];
+    for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
+    S::store_n(sink, acc[0], S::W);  // acc stays in registers (taking its address would put it in memory)
+    benchmark::DoNotOptimize(sink);
+    best = std::max(best, 2.0 * kChains * S::W * double(kIters) / sec);
+  }
+  return best;
+}
+
 using ConvFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                  const Conv2dParams&);
 
@@ -36,9 +84,23 @@ void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   const Tensor<float> w = filled({s.cout, s.cin / s.groups, s.k, s.k}, 2);
   const Tensor<float> b = filled({s.cout}, 3);
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
-  for (auto _ : state) benchmark::DoNotOptimize(fn(x, w, b, p));
+  const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin / s.groups * s.k * s.k);
+  double best = 1e30;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(fn(x, w, b, p));
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  const double threads = double(state.range(0));
   state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_peak"] =
+      benchmark::Counter(100.0 * flops / (threads * peak1), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_best"] = 100.0 * flops / best / (threads * peak1);
+  state.counters["pct_cpu"] = 100.0 * flops * double(state.iterations()) / cpu / peak1;
+  state.counters["peak1_gflops"] = peak1 * 1e-9;
   set_num_threads(0);
 }
 
@@ -49,6 +111,10 @@ Tensor<float> call_conv2d(const Tensor<float>& x, const Tensor<float>& w, const 
 Tensor<float> call_im2col(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                           const Conv2dParams& p) {
   return conv2d_im2col(x, w, b, p);
+}
+Tensor<float> call_direct(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                          const Conv2dParams& p) {
+  return conv2d_direct(x, w, b, p);
 }
 Tensor<float> call_ref(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                        const Conv2dParams& p) {
@@ -71,6 +137,15 @@ const ConvShape pointwise_64 = {1, 64, 64, 64, 64, 1, 1, 0, 1};     // 1x1 64->6
 const ConvShape stride2_64 = {1, 64, 64, 64, 64, 3, 2, 1, 1};       // 3x3 s2 down-sampling
 const ConvShape pix2pix_enc = {1, 64, 128, 128, 128, 4, 2, 1, 1};   // pix2pix encoder 4x4 s2, 64->128
 const ConvShape depthwise_64 = {1, 64, 64, 64, 64, 3, 1, 1, 64};    // depthwise 3x3 C=64
+// The 3x3 stride-1 layers that dominate the super-resolution networks, at tile and whole-image sizes.
+const ConvShape c64_256 = {1, 64, 256, 256, 64, 3, 1, 1, 1};   // RRDBNet trunk / Real-CUGAN 64ch
+const ConvShape c64_512 = {1, 64, 512, 512, 64, 3, 1, 1, 1};
+const ConvShape c32_256 = {1, 32, 256, 256, 32, 3, 1, 1, 1};   // Real-CUGAN / upconv_7 32ch
+const ConvShape c32_512 = {1, 32, 512, 512, 32, 3, 1, 1, 1};
+const ConvShape c160_32_128 = {1, 160, 128, 128, 32, 3, 1, 1, 1};  // RRDB dense conv4: 64 + 3·32 -> 32
+const ConvShape c128_128_128 = {1, 128, 128, 128, 128, 3, 1, 0, 1};  // upconv_7 128ch, no padding
+const ConvShape first_3_32_256 = {1, 3, 256, 256, 32, 3, 1, 0, 1};  // first layer 3->32 (Real-CUGAN unet1)
+const ConvShape first_3_64_256 = {1, 3, 256, 256, 64, 3, 1, 1, 1};  // first layer 3->64 (RRDBNet conv_first)
 // Small shapes for ref-vs-fast side by side (the reference is slow).
 const ConvShape small_3x3 = {1, 16, 32, 32, 16, 3, 1, 1, 1};
 const ConvShape small_dw = {1, 16, 32, 32, 16, 3, 1, 1, 16};
@@ -84,6 +159,7 @@ static void BM_conv2d_dispatch(benchmark::State& st, ConvFn fn, ConvShape s) { r
 static void BM_conv2d_im2col(benchmark::State& st, ConvFn fn, ConvShape s) { run_conv(st, fn, s); }
 static void BM_conv2d_1x1(benchmark::State& st, ConvFn fn, ConvShape s) { run_conv(st, fn, s); }
 static void BM_conv2d_depthwise(benchmark::State& st, ConvFn fn, ConvShape s) { run_conv(st, fn, s); }
+static void BM_conv2d_direct(benchmark::State& st, ConvFn fn, ConvShape s) { run_conv(st, fn, s); }
 static void BM_conv2d_ref(benchmark::State& st, ConvFn fn, ConvShape s) { run_conv(st, fn, s); }
 
 PIXFORGE_CONV_BENCH(call_im2col, im2col, realcugan_64);
@@ -96,6 +172,25 @@ PIXFORGE_CONV_BENCH(call_1x1, 1x1, pointwise_64);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, depthwise_64);
 PIXFORGE_CONV_BENCH(call_depthwise, depthwise, depthwise_64);
 PIXFORGE_CONV_BENCH(call_conv2d, dispatch, realcugan_64);
+// Before (im2col + Eigen GEMM) and after (direct register-blocked kernel) on the real 3x3 stride-1 layers.
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c64_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, c64_256);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c64_512);
+PIXFORGE_CONV_BENCH(call_direct, direct, c64_512);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c32_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, c32_256);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c32_512);
+PIXFORGE_CONV_BENCH(call_direct, direct, c32_512);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c160_32_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, c160_32_128);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, c128_128_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, c128_128_128);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, first_3_32_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, first_3_32_256);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, first_3_64_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, first_3_64_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, realcugan_64);
+PIXFORGE_CONV_BENCH(call_direct, direct, rrdb_gc32);
 // Reference vs fast on small shapes.
 PIXFORGE_CONV_BENCH(call_ref, ref, small_3x3);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);

@@ -69,7 +69,7 @@ std::vector<ConvCase> awkward_cases() {
       {"fused leaky_relu(0.2)", 1, 4, 6, 7, 5, 3, 3, P{}.with_padding(1).with_act(Act::leaky_relu(0.2f)), true},
       {"fused sigmoid depthwise", 1, 4, 6, 7, 4, 3, 3,
        P{}.with_padding(1).with_groups(4).with_act(Act::sigmoid()), true},
-      // conv2d_direct: widths across several 96-pixel tiles with a ragged tail, Cout not a multiple of 4.
+      // conv2d_direct: widths across several 48-pixel tiles with a ragged tail, Cout not a multiple of 8.
       {"direct 3x3 p1, C=19->13, 7x203", 1, 19, 7, 203, 13, 3, 3, P{}.with_padding(1), true},
       {"direct 3x3 reflect, C=5->6, N=2, 11x97, elu", 2, 5, 11, 97, 6, 3, 3,
        P{}.with_padding(1).with_padding_mode(PaddingMode::reflect).with_act(Act::elu(1.0f)), true},

@@ -43,7 +43,7 @@
 //   conv2d_depthwise  groups = Cin (each output channel sees one input channel): a direct kernel; im2col would
 //                     turn it into many tiny GEMMs with K = kH·kW.
 //   conv2d_direct     stride 1, dilation 1, groups 1, kernel > 1×1 (3×3 s1 is most of every SR network's FLOPs):
-//                     register tiles of 4 output channels × 96 pixels accumulate in SIMD registers over
+//                     register tiles of 8 output channels × 48 pixels accumulate in SIMD registers over
 //                     (ic, ky, kx) from a per-thread padded panel of a few input rows (ops/conv2d_direct_kernel.hpp).
 //                     Extra memory: Cin·(rows + kH − 1)·(Wout + kW − 1 + slack) floats per thread, plus the packed
 //                     weights. Every output is one FMA chain in a fixed order: identical bits for any thread count,
@@ -422,10 +422,10 @@ inline bool conv2d_is_direct(const Tensor<float>& weight, const Conv2dParams& p)
 // FMA chain computes an output, only which thread does.
 constexpr int64_t kDirectBandRows = 4;
 
-// Weights [Cout, Cin, kH, kW] → [ceil(Cout / OCB)][Cin][kH][kW][OCB], zeros past Cout. Cout·Cin·kH·kW floats,
+// Weights [Cout, Cin, kH, kW] → [ceil(Cout / ocb)][Cin][kH][kW][ocb], zeros past Cout. Cout·Cin·kH·kW floats,
 // repacked per call: ~0.1 % of the conv's own memory traffic for the 64-channel layers, so nothing is cached.
-inline std::vector<float> pack_direct_weights(const float* w, int64_t cout, int64_t cin, int64_t kh, int64_t kw) {
-  constexpr int64_t ocb = kDirectOcb;
+inline std::vector<float> pack_direct_weights(const float* w, int64_t cout, int64_t cin, int64_t kh, int64_t kw,
+                                              int64_t ocb) {
   const int64_t blocks = (cout + ocb - 1) / ocb, taps = cin * kh * kw;
   std::vector<float> packed(size_t(blocks * taps * ocb), 0.0f);
   for (int64_t oc = 0; oc < cout; ++oc)
@@ -506,7 +506,8 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
 
 // Direct convolution for stride 1, dilation 1, groups 1 (the 3×3 workhorse): no im2col buffer, no GEMM. Work units
 // are (image, band of kDirectBandRows output rows); a unit copies the band's padded input rows into a per-thread
-// panel, then runs register tiles of 4 output channels × up to 96 pixels (ops/conv2d_direct_kernel.hpp) over it.
+// panel, then runs register tiles of 8 output channels × up to 48 pixels (AVX-512; ops/conv2d_direct_kernel.hpp)
+// over it.
 // Every output is one FMA chain in (ic, ky, kx) order, so the bits do not depend on the thread count, the image
 // width or where a pipeline tile starts.
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
@@ -522,8 +523,8 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
   const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);
   const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
   const int64_t hout = ys[2], wout = ys[3];
-  constexpr int64_t ocb = detail::kDirectOcb, tile_px = detail::kDirectPv * S::W;
-  const std::vector<float> wpack = detail::pack_direct_weights(weight.data(), cout, cin, kh, kw);
+  constexpr int64_t ocb = S::kOcb, tile_px = S::kPv * S::W;
+  const std::vector<float> wpack = detail::pack_direct_weights(weight.data(), cout, cin, kh, kw, ocb);
   std::vector<float> bpack;
   if (bias.defined()) {
     bpack.assign(size_t((cout + ocb - 1) / ocb * ocb), 0.0f);
@@ -543,7 +544,9 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
   parallel_for_work(0, n_img * bands, unit_flops, [&](int64_t unit) {
     const int64_t n = unit / bands, oy0 = (unit % bands) * detail::kDirectBandRows;
     const int64_t out_rows = std::min(detail::kDirectBandRows, hout - oy0), rows = out_rows + kh - 1;
-    float* panel = detail::thread_scratch<5>(cin * rows * row_stride);
+    // 64-byte aligned (row_stride is a multiple of 16 floats), so the kx = 0 loads never straddle a cache line.
+    float* scratch = detail::thread_scratch<5>(cin * rows * row_stride + 15);
+    float* panel = scratch + (16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16;
     detail::fill_direct_panel(panel, x.data() + n * cin * h * w, cin, h, w, oy0 - p.pad_top, rows, row_stride,
                               p.pad_left, padded_w, colmap.data(), p.padding_mode);
     detail::DirectTile t;
@@ -552,23 +555,25 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
     t.cin = cin;
     t.kh = kh;
     t.kw = kw;
-    for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
-      t.wpack = wpack.data() + oc0 * cin * kh * kw;
-      t.bias = bpack.empty() ? nullptr : bpack.data() + oc0;
-      for (int64_t r = 0; r < out_rows; ++r)
-        for (int64_t ox0 = 0; ox0 < wout; ox0 += tile_px) {
-          const int64_t npx = std::min(tile_px, wout - ox0);
-          const int pv = int((npx + S::W - 1) / S::W);
-          t.last_n = int(npx - (pv - 1) * S::W);
-          t.panel = panel + r * row_stride + ox0;
+    // Channel blocks innermost: the input columns of one pixel tile (Cin·kH rows of ≤ 50 floats) are re-read by
+    // every channel block while they are in L1; the weights they meet stream from L2 at one line per ~3 taps.
+    for (int64_t r = 0; r < out_rows; ++r)
+      for (int64_t ox0 = 0; ox0 < wout; ox0 += tile_px) {
+        const int64_t npx = std::min(tile_px, wout - ox0);
+        const int pv = int((npx + S::W - 1) / S::W);
+        t.last_n = int(npx - (pv - 1) * S::W);
+        t.panel = panel + r * row_stride + ox0;
+        for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
+          t.wpack = wpack.data() + oc0 * cin * kh * kw;
+          t.bias = bpack.empty() ? nullptr : bpack.data() + oc0;
           for (int64_t o = 0; o < ocb; ++o)
             t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
           detail::direct_tile_pv<S>(t, pv);
         }
-      if (p.act.kind != ActKind::none)
-        for (int64_t oc = oc0; oc < std::min(oc0 + ocb, cout); ++oc)
-          apply_act_inplace(yd + ((n * cout + oc) * hout + oy0) * wout, out_rows * wout, p.act);
-    }
+      }
+    if (p.act.kind != ActKind::none)
+      for (int64_t oc = 0; oc < cout; ++oc)
+        apply_act_inplace(yd + ((n * cout + oc) * hout + oy0) * wout, out_rows * wout, p.act);
   });
   return y;
 }

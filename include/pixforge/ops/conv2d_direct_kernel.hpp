@@ -2,8 +2,10 @@
 //
 // A tile is OCB output channels × PV vectors of consecutive output pixels of one output row. Its OCB·PV sums stay in
 // registers for the whole reduction over (ic, ky, kx); per tap the kernel loads PV input vectors and broadcasts OCB
-// weights, then does OCB·PV fused multiply-adds. With AVX-512, OCB = 4 and PV = 6: 24 accumulators + 6 inputs + 1
-// broadcast = 31 of the 32 zmm registers, 10 loads per 24 FMAs, so the FMA ports, not the loads, set the pace.
+// weights, then does OCB·PV fused multiply-adds. AVX-512: OCB = 8, PV = 3 (8 channels × 48 pixels): 24 accumulators
+// + 3 inputs + 1 broadcast = 28 of the 32 zmm registers, 11 loads per 24 FMAs, so the two FMA ports, not the two
+// load ports, set the pace. AVX2 (16 ymm registers): OCB = 4, PV = 3, 12 accumulators. bench/NOTES.md has the
+// shapes tried.
 //
 // Input comes from a *panel*: the rows the tile needs, already padded (zeros / reflect / replicate) and with zeroed
 // slack on the right, so the kernel has no branch for borders: output column ox, tap (ky, kx) reads
@@ -25,12 +27,12 @@
 namespace pixforge {
 namespace detail {
 
-// SIMD traits: V (vector type), W (floats per vector), zero, loadu, bcast, fma (a·b + c, one rounding),
-// add, and store_n (store the first n lanes).
+// SIMD traits: V (vector type), W (floats per vector), kOcb × kPv (the register tile), zero, loadu, bcast,
+// fma (a·b + c, one rounding), add, and store_n (store the first n lanes).
 #if defined(__AVX512F__)
 struct SimdAvx512 {
   using V = __m512;
-  static constexpr int W = 16;
+  static constexpr int W = 16, kOcb = 8, kPv = 3;
   static V zero() { return _mm512_setzero_ps(); }
   static V loadu(const float* p) { return _mm512_loadu_ps(p); }
   static V bcast(const float* p) { return _mm512_set1_ps(*p); }
@@ -46,7 +48,7 @@ struct SimdAvx512 {
 #if defined(__AVX2__) && defined(__FMA__)
 struct SimdAvx2 {
   using V = __m256;
-  static constexpr int W = 8;
+  static constexpr int W = 8, kOcb = 4, kPv = 3;
   static V zero() { return _mm256_setzero_ps(); }
   static V loadu(const float* p) { return _mm256_loadu_ps(p); }
   static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
@@ -67,7 +69,7 @@ struct SimdAvx2 {
 // The portable fallback: one float per "vector", std::fma so the chain rounds exactly like the SIMD versions.
 struct SimdScalar {
   using V = float;
-  static constexpr int W = 1;
+  static constexpr int W = 1, kOcb = 4, kPv = 4;
   static V zero() { return 0.0f; }
   static V loadu(const float* p) { return *p; }
   static V bcast(const float* p) { return *p; }
@@ -84,37 +86,38 @@ using SimdBest = SimdAvx2;
 using SimdBest = SimdScalar;
 #endif
 
-// Output channels per tile. The packed weights are laid out [oc_block][ic][ky][kx][kDirectOcb] (zero-filled past
-// Cout), so the OCB broadcasts of one tap are adjacent.
-constexpr int kDirectOcb = 4;
-// Pixel vectors per tile (at most; the last tile of a row uses fewer).
-constexpr int kDirectPv = 6;
+// The largest kOcb of any traits: the size of DirectTile::y.
+constexpr int kDirectMaxOcb = 8;
 
 struct DirectTile {
   const float* panel;     // input for this tile's output row, at its first output column
   int64_t ic_stride;      // panel floats between input channels
   int64_t row_stride;     // panel floats between rows
   int64_t cin, kh, kw;
-  const float* wpack;     // [cin][kh][kw][kDirectOcb] of this channel block
-  float* y[kDirectOcb];   // output row pointers at the first column; nullptr = channel past Cout (not stored)
-  const float* bias;      // kDirectOcb values of this block, or nullptr
+  const float* wpack;     // [cin][kh][kw][S::kOcb] of this channel block
+  float* y[kDirectMaxOcb];  // output row pointers at the first column; nullptr = channel past Cout (not stored)
+  const float* bias;      // S::kOcb values of this block, or nullptr
   int last_n;             // valid floats in the last vector (1..W)
 };
 
-template <class S, int PV>
+// KW > 0: the kernel width is a compile-time constant (3: the kx loop unrolls); 0: runtime t.kw.
+template <class S, int PV, int KW>
 inline void direct_tile(const DirectTile& t) {
   using V = typename S::V;
-  constexpr int OCB = kDirectOcb, W = S::W;
+  constexpr int OCB = S::kOcb, W = S::W;
+  static_assert(OCB <= kDirectMaxOcb && PV <= S::kPv, "tile larger than the traits allow");
   V acc[OCB][PV];
 #pragma GCC unroll 8
   for (int o = 0; o < OCB; ++o)
 #pragma GCC unroll 8
     for (int v = 0; v < PV; ++v) acc[o][v] = S::zero();
   const float* w = t.wpack;
+  const int64_t kw = KW > 0 ? KW : t.kw;
   for (int64_t ic = 0; ic < t.cin; ++ic)
     for (int64_t ky = 0; ky < t.kh; ++ky) {
       const float* row = t.panel + ic * t.ic_stride + ky * t.row_stride;
-      for (int64_t kx = 0; kx < t.kw; ++kx, w += OCB) {
+#pragma GCC unroll 4
+      for (int64_t kx = 0; kx < kw; ++kx, w += OCB) {
         V xv[PV];
 #pragma GCC unroll 8
         for (int v = 0; v < PV; ++v) xv[v] = S::loadu(row + kx + v * W);
@@ -138,17 +141,23 @@ inline void direct_tile(const DirectTile& t) {
   }
 }
 
-// Runs the tile with pv (1..kDirectPv) vectors.
+template <class S, int KW>
+inline void direct_tile_pv_kw(const DirectTile& t, int pv) {
+  if constexpr (S::kPv >= 4) {
+    if (pv >= 4) return direct_tile<S, S::kPv, KW>(t);
+  }
+  switch (pv) {
+    case 1: direct_tile<S, 1, KW>(t); break;
+    case 2: direct_tile<S, 2, KW>(t); break;
+    default: direct_tile<S, 3, KW>(t); break;
+  }
+}
+
+// Runs the tile with pv (1..S::kPv) vectors; 3-wide kernels get the unrolled instantiation.
 template <class S>
 inline void direct_tile_pv(const DirectTile& t, int pv) {
-  switch (pv) {
-    case 1: direct_tile<S, 1>(t); break;
-    case 2: direct_tile<S, 2>(t); break;
-    case 3: direct_tile<S, 3>(t); break;
-    case 4: direct_tile<S, 4>(t); break;
-    case 5: direct_tile<S, 5>(t); break;
-    default: direct_tile<S, 6>(t); break;
-  }
+  if (t.kw == 3) direct_tile_pv_kw<S, 3>(t, pv);
+  else direct_tile_pv_kw<S, 0>(t, pv);
 }
 
 }  // namespace detail
