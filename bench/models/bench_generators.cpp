@@ -6,6 +6,8 @@
 // name ends in `_random`. Results and the command: bench/models/README.md.
 //
 //   build-*/bench_generators --benchmark_min_time=0.1 --benchmark_counters_tabular=true
+#include <vector>
+
 #include "model_bench.hpp"
 #include "pixforge/models/deblurgan.hpp"
 #include "pixforge/models/deoldify_unet.hpp"
@@ -52,3 +54,15 @@ PIXFORGE_GEN_BENCH(tf_enhancer_random, random("tf_enhancer"), 256);
 PIXFORGE_GEN_BENCH(isnet, (ModelSpec{"weights/isnet.safetensors", nullptr, nullptr, "tools/fetch_weights isnet"}),
                    1024);
 PIXFORGE_GEN_BENCH(isnet_random, random("isnet", R"({"bn_folded": true})"), 1024);
+
+// Calibration of the peak-memory counters: allocates and touches `size` MiB inside the loop, so run_MiB must read
+// about `size` (and a second run in the same process must not inherit the first one's peak).
+static void BM_peak_memory_check(benchmark::State& state) {
+  const pixforge::bench::PeakMemory peak;
+  for (auto _ : state) {
+    std::vector<char> block(size_t(state.range(0)) << 20, 1);
+    benchmark::DoNotOptimize(block.data());
+  }
+  peak.report(state);
+}
+BENCHMARK(BM_peak_memory_check)->ArgName("MiB")->Arg(256)->Arg(64)->Unit(benchmark::kMillisecond);

@@ -1,13 +1,14 @@
 // Benchmarks for pipeline.hpp: TinySR 2x through Pipeline::run (8-bit image in, 8-bit image out), untiled vs
 // tiled vs the automatic tile size (512 MiB budget). Arguments: image edge, tile (0 = untiled, -1 = automatic),
-// threads. `pixels/s` counts input pixels. Peak memory is measured with the CLI instead (a process-wide maximum
-// means little inside one bench binary):  pixforge run weights/tiny-sr-2x.safetensors IN OUT --verbose
+// threads. `pixels/s` counts input pixels; peak_MiB / run_MiB are this benchmark's own peak resident memory
+// (model_bench.hpp: the kernel's high-water mark is reset before the loop), so tiled and untiled runs compare.
 //
 //   build-*/bench_pipeline --benchmark_min_time=0.1
 #include <benchmark/benchmark.h>
 
 #include <random>
 
+#include "model_bench.hpp"
 #include "pixforge/models/tiny_sr.hpp"
 #include "pixforge/pipeline.hpp"
 
@@ -34,7 +35,9 @@ void BM_pipeline_tiny_sr(benchmark::State& state) {
   set_num_threads(int(state.range(2)));
   const Image img = test_image(n);
   const TilePlan plan = tiny_sr().plan(n, n, opt);
+  const bench::PeakMemory peak;
   for (auto _ : state) benchmark::DoNotOptimize(tiny_sr().run(img, opt));
+  peak.report(state);
   state.counters["tiles"] = double(plan.count());
   state.counters["pixels"] = benchmark::Counter(double(n) * n, benchmark::Counter::kIsIterationInvariantRate);
   set_num_threads(0);

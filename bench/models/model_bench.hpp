@@ -62,6 +62,23 @@ inline bool reset_peak_rss() {
   return std::fclose(f) == 0 && ok;
 }
 
+// The peak resident memory of one benchmark: construct it just before the timed loop (after the model and input
+// exist), call report() after it. Adds peak_MiB and run_MiB (see the top of this file) when /proc allows the reset.
+class PeakMemory {
+ public:
+  PeakMemory() : ok_(reset_peak_rss()), rss0_kib_(proc_status_kib("VmRSS")) {}
+  void report(benchmark::State& state) const {
+    const long hwm = proc_status_kib("VmHWM");
+    if (!ok_ || hwm <= 0 || rss0_kib_ <= 0) return;
+    state.counters["peak_MiB"] = double(hwm) / 1024.0;
+    state.counters["run_MiB"] = double(hwm - rss0_kib_) / 1024.0;
+  }
+
+ private:
+  bool ok_;
+  long rss0_kib_;
+};
+
 // Seeded He-uniform weights (bound sqrt(6 / fan_in)) so activations stay in a normal range through deep nets (no
 // overflow, no denormals, which would change the speed); biases small; BatchNorm running statistics mean 0,
 // variance 1; norm scales 1. Other buffers (fixed DCT bases and the like) are left as the constructor made them.
@@ -120,8 +137,7 @@ inline void run_model(benchmark::State& state, const ModelSpec& spec) {
   std::uniform_real_distribution<float> d(0.0f, 1.0f);
   for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = d(rng);
 
-  const bool peak_ok = reset_peak_rss();
-  const long rss0 = proc_status_kib("VmRSS");
+  const PeakMemory peak;
   int64_t nonfinite = -1;
   MacCounter count;
   for (auto _ : state) {
@@ -132,16 +148,12 @@ inline void run_model(benchmark::State& state, const ModelSpec& spec) {
       for (int64_t i = 0; i < y.numel(); ++i) nonfinite += std::isfinite(y.data()[i]) ? 0 : 1;
     }
   }
-  const long hwm = proc_status_kib("VmHWM");
+  peak.report(state);
   set_num_threads(0);
 
   const double flop = 2.0 * double(count.macs()) / double(state.iterations());
   state.counters["flops"] = benchmark::Counter(flop, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["conv_GFLOP"] = flop * 1e-9;
-  if (peak_ok && hwm > 0 && rss0 > 0) {
-    state.counters["peak_MiB"] = double(hwm) / 1024.0;
-    state.counters["run_MiB"] = double(hwm - rss0) / 1024.0;
-  }
   if (nonfinite > 0) state.counters["nonfinite"] = double(nonfinite);
   state.SetLabel(std::string(spec.weights ? spec.weights : "random weights (seed 1)") + ", net input " +
                  std::to_string(info.in_channels) + "x" + std::to_string(n) + "x" + std::to_string(n));
