@@ -367,7 +367,8 @@ TEST_CASE("task API: DeOldify renders at render_factor*16, resizes back and keep
   REQUIRE(notices.size() == 1);
   CHECK(contains(notices[0], "converted to gray"));
 
-  // Direct: Pillow-bilinear square, gray, forward, truncate, back, Y of the original + U, V of the result.
+  // Direct: Pillow-bilinear square, gray, forward, truncate, back, Y of the original + U, V of the result, in
+  // filters.py's COLOR_BGR2YUV / COLOR_YUV2BGR on RGB arrays (channels 0 and 2 swapped for OpenCV).
   const Image sq = pil_resize_bilinear(img, 32, 32);
   const Tensor<float> y = ref.forward(deoldify_preprocess(image_to_tensor(sq, Range::byte)));
   const Image color = pil_resize_bilinear(tensor_to_image(y, Range::imagenet, Rounding::truncate), 45, 29);
@@ -375,15 +376,15 @@ TEST_CASE("task API: DeOldify renders at render_factor*16, resizes back and keep
   int max_dy = 0;
   for (size_t i = 0; i < size_t(45 * 29); ++i) {
     int yc, uc, vc, yo, uo, vo, r, g, b, y2, u2, v2;
-    deoldify::rgb_to_yuv8(color.pixels[3 * i], color.pixels[3 * i + 1], color.pixels[3 * i + 2], yc, uc, vc);
-    deoldify::rgb_to_yuv8(img.pixels[3 * i], img.pixels[3 * i + 1], img.pixels[3 * i + 2], yo, uo, vo);
+    deoldify::rgb_to_yuv8(color.pixels[3 * i + 2], color.pixels[3 * i + 1], color.pixels[3 * i], yc, uc, vc);
+    deoldify::rgb_to_yuv8(img.pixels[3 * i + 2], img.pixels[3 * i + 1], img.pixels[3 * i], yo, uo, vo);
     deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);
-    expect.pixels[3 * i] = uint8_t(r), expect.pixels[3 * i + 1] = uint8_t(g), expect.pixels[3 * i + 2] = uint8_t(b);
-    deoldify::rgb_to_yuv8(out.pixels[3 * i], out.pixels[3 * i + 1], out.pixels[3 * i + 2], y2, u2, v2);
+    expect.pixels[3 * i] = uint8_t(b), expect.pixels[3 * i + 1] = uint8_t(g), expect.pixels[3 * i + 2] = uint8_t(r);
+    deoldify::rgb_to_yuv8(out.pixels[3 * i + 2], out.pixels[3 * i + 1], out.pixels[3 * i], y2, u2, v2);
     max_dy = std::max(max_dy, std::abs(y2 - yo));
   }
   check_same_image(out, expect, "DeOldify");
-  MESSAGE("DeOldify result vs original luminance: max |dY| = " << max_dy);
+  MESSAGE("DeOldify result vs original luminance (OpenCV's Y of the swapped channels): max |dY| = " << max_dy);
   CHECK(max_dy <= 3);  // the Y kept, up to 8-bit YUV round trips and RGB saturation
 
   // The same through the dispatcher with a gray input: gray replicated, no notice; another render factor differs.

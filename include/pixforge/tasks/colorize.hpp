@@ -9,8 +9,8 @@
 //        deoldify_preprocess), forward;
 //     3. y·std + mean, ×255, clamped and truncated to uint8 (the reference casts with astype(uint8), part-a §12 #9),
 //        stretched back to the image size with Pillow's BILINEAR;
-//     4. OpenCV 8-bit YUV: Y of the original image, U and V of the colour result (deoldify::rgb_to_yuv8 /
-//        yuv8_to_rgb, the fixed point of deoldify_postprocess), back to RGB. The output has the input's size and
+//     4. OpenCV 8-bit YUV: Y of the original image, U and V of the colour result, back to RGB — with OpenCV's
+//        BGR conversions on RGB data, as the app does (keep_luminance below). The output has the input's size and
 //        its luminance detail; render_factor only sets the resolution the colours are computed at (default 35 →
 //        560², DeOldify's default for images; larger = more detail, more time and memory).
 //   Lab pix2pix-style (1 → 2 channels: pix2pix_unet, unet_deep, fca_unet, mfrcnet configured so): the gray image is
@@ -57,7 +57,12 @@ inline Image to_gray(const Image& color, const std::string& arch, const Colorize
   return convert_channels(color, 1);
 }
 
-// OpenCV 8-bit YUV recombination of deoldify/filters.py _post_process: Y from `orig`, U and V from `color`.
+// deoldify/filters.py _post_process: cv2.cvtColor(x, COLOR_BGR2YUV) of the colour result and of the original, Y of
+// the original with U, V of the result, COLOR_YUV2BGR. The arrays are Pillow's RGB, so OpenCV reads channel 0 (R) as
+// blue: the luminance kept is 0.114 R + 0.587 G + 0.299 B, not BT.601's. We reproduce the app, so the 8-bit
+// fixed point of deoldify::rgb_to_yuv8 / yuv8_to_rgb (OpenCV's) is called with R and B swapped. (For a gray
+// original both readings keep the same Y; the colours of the result differ slightly.) models/deoldify_unet.hpp's
+// deoldify_postprocess follows the spec's COLOR_RGB2YUV reading instead.
 inline Image keep_luminance(const Image& color, const Image& orig) {
   Image out = Image::blank(orig.width, orig.height, 3);
   const size_t n = size_t(orig.width) * size_t(orig.height);
@@ -65,12 +70,12 @@ inline Image keep_luminance(const Image& color, const Image& orig) {
     const uint8_t* c = color.pixels.data() + 3 * i;
     const uint8_t* o = orig.pixels.data() + 3 * i;
     int yc, uc, vc, yo, uo, vo, r, g, b;
-    deoldify::rgb_to_yuv8(c[0], c[1], c[2], yc, uc, vc);
-    deoldify::rgb_to_yuv8(o[0], o[1], o[2], yo, uo, vo);
-    deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);
-    out.pixels[3 * i] = uint8_t(r);
+    deoldify::rgb_to_yuv8(c[2], c[1], c[0], yc, uc, vc);  // BGR2YUV on an RGB array
+    deoldify::rgb_to_yuv8(o[2], o[1], o[0], yo, uo, vo);
+    deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);  // YUV2BGR: "r" goes to channel 2
+    out.pixels[3 * i] = uint8_t(b);
     out.pixels[3 * i + 1] = uint8_t(g);
-    out.pixels[3 * i + 2] = uint8_t(b);
+    out.pixels[3 * i + 2] = uint8_t(r);
   }
   return out;
 }
