@@ -16,8 +16,9 @@
 //   Lab pix2pix-style (1 → 2 channels: pix2pix_unet, unet_deep, fca_unet, mfrcnet configured so): the gray image is
 //     converted to CIE Lab (io/color.hpp, scikit-image's formulas), L/50 − 1 is the input, the output is ab/110;
 //     Lab → RGB (clipped), truncated to uint8 like the pix2pix code. The pipeline pads the input to the model's
-//     size multiple (256 for unet_256, 512 for unet_deep) with reflection and crops the result back: the net does
-//     no resizing, and pix2pix's test script pads/crops the same way.
+//     size multiple (256 for unet_256, 512 for unet_deep) with reflection and crops the result back, as the model
+//     headers prescribe, so the output has the input's size and pixels. (pix2pix's own test loader instead
+//     resizes to its load_size / crop_size; that changes the image, so it is not done here.)
 //   RGB (1 → 3, or 3 → 3 fed the gray replicated): Pipeline::run in the model's range, truncated (pix2pix
 //     tensor2im), padded to the size multiple like the Lab family.
 // Every family takes gray: a colour input is converted to gray first (Pillow luma, io/image.hpp pil_luma) and
