@@ -12,7 +12,8 @@
 //                ((p − 128)/256, the converted @imgly/background-removal model) or "isnet" (x − 0.5) — and the
 //                matte resized back bilinearly. Min-max normalisation only for "isnet" (DIS Inference.py does it,
 //                @imgly does not). See ops/matte.hpp predict_matte.
-//   u2net/u2netp as u2net_test.py: 320×320, divided by the image maximum, ImageNet-normalised, min-max normalised.
+//   u2net/u2netp u2net_test.py's steps: 320×320 (PyTorch-style bilinear here; the script uses skimage's
+//                transform.resize), divided by the image maximum, ImageNet-normalised, min-max normalised.
 //   r2attunet    the image in [−1, 1] at its own size (the pipeline pads to a multiple of 16 and crops back), the
 //                logits through a sigmoid (the repository's solver applies it outside the network); one output
 //                channel only.
