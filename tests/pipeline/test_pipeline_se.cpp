@@ -11,6 +11,9 @@
 #include "models/cunet_test_util.hpp"
 #include "pixforge/models/realcugan.hpp"
 #include "pixforge/models/waifu2x_cunet.hpp"
+#include "pixforge/ops/elementwise.hpp"
+#include "pixforge/ops/pool.hpp"
+#include "pixforge/ops/upsample.hpp"
 #include "pixforge/pipeline.hpp"
 #include "test_util.hpp"
 
@@ -88,6 +91,37 @@ class NaiveTiles : public ImageModel {
   ImageModelInfo info_;
 };
 
+// A minimal SE model with zero-padded ("same") convolutions, so its map does not shrink (the ownership rule's
+// s = 0 case) and its map at 1/2 resolution (a stride-2 conv):  h = tanh(conv3x3 s2 p1 (x)),
+// y = conv3x3 p1 (nearest×2 (h · mean_hw(h))). With `skip_hook` it never calls the hook (a broken model).
+class ToySE : public ImageModel {
+ public:
+  explicit ToySE(bool skip_hook = false) : skip_hook_(skip_hook) {
+    w1 = test::random_tensor({4, 3, 3, 3}, 31, -0.5f, 0.5f);
+    w2 = test::random_tensor({3, 4, 3, 3}, 32, -0.5f, 0.5f);
+    info_.arch = "toy_se";
+    info_.halo = 6;  // 2 px before the pool, 1 px of the final conv at half resolution, rounded up generously
+    info_.size_multiple = 2;
+    info_.global_context = true;
+    info_.mean_pools = {{1, 2}};
+  }
+  const ImageModelInfo& info() const override { return info_; }
+  Tensor<float> forward(const Tensor<float>& x) const override { return forward_with_means(x, nullptr); }
+  Tensor<float> forward_with_means(const Tensor<float>& x, ChannelMeansHook* hook) const override {
+    const Tensor<float> h =
+        conv2d(x, w1, {}, Conv2dParams{}.with_stride(2).with_padding(1).with_act(Act::tanh()));  // [1, 4, H/2, W/2]
+    const Tensor<float> m = hook != nullptr && !skip_hook_ ? hook->means(h) : global_avg_pool2d(h);
+    if (hook_stopped(hook)) return {};
+    const Tensor<float> u = interpolate(mul(h, m), InterpolateParams::by_scale(2, InterpolateMode::nearest));
+    return conv2d(u, w2, {}, Conv2dParams{}.with_padding(1));  // [1, 3, H, W]
+  }
+  Tensor<float> w1, w2;
+
+ private:
+  bool skip_hook_;
+  ImageModelInfo info_;
+};
+
 struct Case {
   int64_t h, w, tile;
 };
@@ -118,6 +152,15 @@ TEST_CASE("SE tiling: narrow Real-CUGAN 2x, 3x, 4x — tiled equals untiled") {
 TEST_CASE("SE tiling: narrow waifu2x CUNet 1x, 2x — tiled equals untiled") {
   check_cases(Pipeline(narrow_cunet(1, 21)), {{47, 53, 20}, {61, 38, 28}}, "cunet 1x");
   check_cases(Pipeline(narrow_cunet(2, 22)), {{50, 37, 16}, {29, 43, 22}}, "cunet 2x");
+}
+
+TEST_CASE("SE tiling: a zero-padded toy SE model — tiled equals untiled; a model that skips its hook is refused") {
+  check_cases(Pipeline(std::make_unique<ToySE>()), {{23, 31, 6}, {40, 17, 10}, {9, 26, 4}}, "toy_se");
+  const Pipeline broken(std::make_unique<ToySE>(true));
+  CHECK_THROWS_WITH_AS(broken.run_tensor(test_image(40, 40, 1), with_tile(8)),
+                       doctest::Contains("pipeline 'toy_se': the model called its means hook 0 times in pass 0, its "
+                                         "info().mean_pools expects 1"),
+                       Error);
 }
 
 TEST_CASE("SE tiling: naive tiles with their own SE means differ, so the comparison can fail") {
@@ -158,6 +201,6 @@ TEST_CASE("SE tiling: bundled real weights (Real-CUGAN up2x conservative, waifu2
   for (const char* file : {"weights/realcugan-se-up2x-conservative.safetensors",
                            "weights/waifu2x-cunet-scale2x.safetensors"}) {
     const Pipeline pipe = Pipeline::load(test::source_path(file));
-    check_cases(pipe, {{34, 39, 20}}, file);
+    check_cases(pipe, {{22, 24, 12}}, file);  // 2x2 tiles of a small image (reflect padding needs >= 20 px)
   }
 }
