@@ -22,7 +22,9 @@
 //   * Hostile input: Debian's stb_image (2.27, a 2022 snapshot) predates the security fixes of stb 2.28. We compile
 //     only four decoders, reject JPEG Huffman tables with more than 256 codes before stb parses the file (2.27
 //     writes past its tables on those), and a mutation test runs every decoder under ASan/UBSan. For untrusted
-//     uploads prefer a current stb through PIXFORGE_NO_STB.
+//     uploads prefer a current stb through PIXFORGE_NO_STB. stb's buffers are allocated zeroed: its TGA decoder
+//     leaves what a truncated file does not cover unwritten (a truncated TGA decodes with zeros there, never with
+//     heap memory).
 //   * 16-bit PNGs are reduced to 8 bits by keeping the high byte (stb_image's rule: v16 >> 8, a truncation).
 //   * Ignored: EXIF orientation, ICC profiles, PNG gAMA. Pixels come out as stored (so do they in PIL and cv2).
 //   * desired_channels (0 = as stored, else 1..4) is applied by convert_channels() below, NOT by stb_image, so that
@@ -376,6 +378,12 @@ inline Image tensor_to_image(const Tensor<float>& tensor, Range range = Range::u
 #if defined(STBI_INCLUDE_STB_IMAGE_H) || defined(INCLUDE_STB_IMAGE_WRITE_H)
 #error "pixforge/io/image.hpp: with PIXFORGE_IMPLEMENTATION, include it before stb headers (or use PIXFORGE_NO_STB)"
 #endif
+// Zeroed allocations: stb's TGA decoder leaves the pixels a truncated file does not cover uninitialised, so the
+// same bytes decoded to different images carrying heap garbage (found by fuzz/fuzz_image.cpp; regression test in
+// tests/robustness/test_bad_images.cpp). With calloc every decoder's output is a function of the file alone.
+#define STBI_MALLOC(sz) calloc(1, sz)
+#define STBI_REALLOC(p, newsz) realloc(p, newsz)
+#define STBI_FREE(p) free(p)
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
