@@ -169,6 +169,7 @@ PIXFORGE_CONV_BENCH(call_im2col, im2col, stride2_64);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, pix2pix_enc);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, pointwise_64);
 PIXFORGE_CONV_BENCH(call_1x1, 1x1, pointwise_64);
+PIXFORGE_CONV_BENCH(call_direct, direct, pointwise_64);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, depthwise_64);
 PIXFORGE_CONV_BENCH(call_depthwise, depthwise, depthwise_64);
 PIXFORGE_CONV_BENCH(call_conv2d, dispatch, realcugan_64);

@@ -42,14 +42,15 @@
 //                     reads x directly (no copy at all).
 //   conv2d_depthwise  groups = Cin (each output channel sees one input channel): a direct kernel; im2col would
 //                     turn it into many tiny GEMMs with K = kH·kW.
-//   conv2d_direct     stride 1, dilation 1, groups 1, kernel > 1×1 (3×3 s1 is most of every SR network's FLOPs):
+//   conv2d_direct     stride 1, dilation 1, groups 1, any kernel (3×3 s1 is most of every SR network's FLOPs):
 //                     register tiles of 8 output channels × 48 pixels accumulate in SIMD registers over
 //                     (ic, ky, kx) from a per-thread padded panel of a few input rows (ops/conv2d_direct_kernel.hpp).
 //                     Extra memory: Cin·(rows + kH − 1)·(Wout + kW − 1 + slack) floats per thread, plus the packed
 //                     weights. Every output is one FMA chain in a fixed order: identical bits for any thread count,
 //                     image width or tile offset (the GEMM paths sum in blocks that depend on the width).
-//   conv2d            the dispatcher: depthwise → conv2d_depthwise, direct-eligible → conv2d_direct (when built
-//                     with AVX2+FMA or AVX-512), 1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
+//   conv2d            the dispatcher: depthwise → conv2d_depthwise, stride 1 / dilation 1 / groups 1 (1×1 too:
+//                     as fast as the 1×1 GEMM, bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512,
+//                     1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
 //
 // Threading (core/parallel.hpp): the work is cut into units — (image, group, fixed-size block of output pixels) for
 // the GEMM paths, (image, output channel) for depthwise — whose boundaries depend only on the shapes. Each unit
@@ -411,10 +412,9 @@ inline bool conv2d_is_depthwise(const Tensor<float>& x, const Tensor<float>& wei
   return p.groups == x.size(1) && weight.size(1) == 1;
 }
 
-// conv2d_direct handles stride 1, dilation 1, groups 1, any kernel size, padding and padding mode.
-inline bool conv2d_is_direct(const Tensor<float>& weight, const Conv2dParams& p) {
-  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1 &&
-         weight.size(2) * weight.size(3) > 1;
+// conv2d_direct handles stride 1, dilation 1, groups 1, any kernel size (1×1 included), padding and padding mode.
+inline bool conv2d_is_direct(const Conv2dParams& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1;
 }
 
 // Output rows per conv2d_direct work unit: enough that the kh − 1 halo rows copied into the panel are a small
@@ -513,8 +513,8 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                    const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
-  PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
-                 "conv2d_direct: needs stride 1, dilation 1, groups 1 and a kernel larger than 1x1 (weight=",
+  PIXFORGE_CHECK(detail::conv2d_is_direct(p), ErrorCode::invalid_argument,
+                 "conv2d_direct: needs stride 1, dilation 1 and groups 1 (weight=",
                  weight_in.shape().str(), ", stride (", p.stride_h, ", ", p.stride_w, "), dilation (", p.dilation_h,
                  ", ", p.dilation_w, "), groups ", p.groups, ")");
   using S = detail::SimdBest;
@@ -683,7 +683,7 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
   detail::count_macs(conv2d_output_shape(x.shape(), weight.shape(), p).numel() * (weight.numel() / weight.size(0)));
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-  if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
+  if (detail::conv2d_is_direct(p)) return conv2d_direct(x, weight, bias, p);
 #endif
   const bool direct = detail::conv2d_is_pointwise(weight, p);
   return detail::conv2d_gemm_plain(x, weight, bias, p, direct);
