@@ -90,7 +90,8 @@ struct RunOptions {
   // receptive fields (RRDBNet: hundreds of pixels); the seams are then only approximately invisible.
   int64_t halo = -1;
   int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
-  // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles.
+  // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles (times
+  // 1 + info().mean_pools.size() passes for SE models cut into several tiles).
   std::function<void(int64_t done, int64_t total)> progress;
   // Informational messages (e.g. "tiling disabled for ..."); nothing is printed by the library.
   std::function<void(const std::string&)> notice;
