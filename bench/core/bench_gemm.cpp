@@ -4,6 +4,10 @@
 
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "pixforge/core/gemm.hpp"
 #include "pixforge/core/tensor.hpp"
 
@@ -42,6 +46,9 @@ BENCHMARK_TEMPLATE(BM_gemm, gemm_parallel)
     ->UseRealTime();
 
 // FP32 FMA peak: independent accumulator chains (enough to cover FMA latency × throughput), per thread.
+// Written as plain float arrays, so GCC auto-vectorises it with its default -mprefer-vector-width=256: on an AVX-512
+// machine this is the *256-bit* peak, half of what zmm FMAs reach on a core with two 512-bit FMA ports (the
+// hand-written kernels, Eigen's GEMM and conv2d_direct use zmm). BM_fma_peak_zmm below measures that one.
 void BM_fma_peak(benchmark::State& state) {
   const int threads = int(state.range(0));
   constexpr int kChains = 16, kWidth = 16;  // 16 chains of 16 floats: one zmm register each with AVX-512
@@ -70,5 +77,28 @@ void BM_fma_peak(benchmark::State& state) {
   set_num_threads(0);
 }
 BENCHMARK(BM_fma_peak)->Arg(1)->Arg(2)->UseRealTime();
+
+#if defined(__AVX512F__)
+// The 512-bit peak: 16 zmm accumulator chains of explicit _mm512_fmadd_ps, one thread.
+void BM_fma_peak_zmm(benchmark::State& state) {
+  constexpr int kChains = 16;
+  constexpr int64_t kIters = 1 << 16;
+  float sink[16];
+  for (auto _ : state) {
+    __m512 acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(float(c) * 1e-3f);
+    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    for (int64_t i = 0; i < kIters; ++i)
+#pragma GCC unroll 16
+      for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], a, b);
+    for (int c = 1; c < kChains; ++c) acc[0] = _mm512_add_ps(acc[0], acc[c]);
+    _mm512_storeu_ps(sink, acc[0]);  // acc stays in registers: its address is never taken
+    benchmark::DoNotOptimize(sink);
+  }
+  state.counters["flops"] =
+      benchmark::Counter(2.0 * kChains * 16 * double(kIters), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_fma_peak_zmm)->UseRealTime();
+#endif
 
 }  // namespace
