@@ -11,7 +11,8 @@
 // How it works: every weight-owning layer of nn/layers.hpp (Conv2d, ConvTranspose2d, BatchNorm2d, InstanceNorm2d,
 // Linear, PReLU) checks a thread-local Tracer pointer in operator(). When it is null (always, unless a TraceScope
 // is alive on this thread) the cost is one thread-local load and a predictable branch; when set, the layer times
-// its op and reports (module, type, input, output, seconds, flops). A layer does not know its own name (a Module
+// its op and reports (module, type, input, output, seconds, flops); bench/nn/bench_trace.cpp measures both cases
+// against the bare op. A layer does not know its own name (a Module
 // only knows its children's names), so TraceRecorder walks the model once with Module::named_modules() and maps
 // each module's address to its dotted name: exactly the prefix of its keys in named_parameters().
 //
