@@ -12,9 +12,9 @@
 // Linear, PReLU) checks a thread-local Tracer pointer in operator(). When it is null (always, unless a TraceScope
 // is alive on this thread) the cost is one thread-local load and a predictable branch; when set, the layer times
 // its op and reports (module, type, input, output, seconds, flops); bench/nn/bench_trace.cpp measures both cases
-// against the bare op. A layer does not know its own name (a Module
-// only knows its children's names), so TraceRecorder walks the model once with Module::named_modules() and maps
-// each module's address to its dotted name: exactly the prefix of its keys in named_parameters().
+// against the bare op. A layer does not know its own name (a Module only knows its children's names), so
+// TraceRecorder walks the model once with Module::named_modules() and maps each module's address to its dotted
+// name: exactly the prefix of its keys in named_parameters().
 //
 // What is traced: only the nn layers above. Ops a model calls directly (activations, pooling, concat, the
 // functional conv2d() of a model written from ops) run untraced; TraceRecorder::events() therefore covers part of
