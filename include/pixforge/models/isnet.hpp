@@ -30,7 +30,7 @@
 // Parity with the released model (tools/verify_isnet.py + tests/models/test_isnet.cpp, examples/data/sample.png
 // with the package's preprocessing at 1024²): matte vs ONNX Runtime running the original fp16 graph mean abs 5.4e-5
 // (0.014 LSB), max 4.5e-4; vs the PyTorch reference in fp32 with the converted weights mean 1.3e-7, max 1.2e-6.
-// Cost: 319 GFLOP at 1024² (bench/models/bench_u2net.cpp: ~6 s on one AVX2 core).
+// Cost: 319 GFLOP of convs at 1024² (bench/models/bench_generators.cpp: 4.6 s CPU on one AVX-512 core, README there).
 //
 //     auto net = pixforge::load_model("weights/isnet.safetensors");             // arch isnet
 //     Tensor<> matte = pixforge::predict_matte(*net, img, 1024);                // ops/matte.hpp
