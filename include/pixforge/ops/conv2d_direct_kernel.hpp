@@ -67,6 +67,8 @@ struct SimdAvx2 {
 #endif
 
 // The portable fallback: one float per "vector", std::fma so the chain rounds exactly like the SIMD versions.
+// Without FMA hardware std::fma is a slow library call, so the conv2d dispatcher then keeps conv2d_im2col and only
+// direct calls (tests) use this.
 struct SimdScalar {
   using V = float;
   static constexpr int W = 1, kOcb = 4, kPv = 4;
