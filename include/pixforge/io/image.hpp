@@ -378,9 +378,10 @@ inline Image tensor_to_image(const Tensor<float>& tensor, Range range = Range::u
 #if defined(STBI_INCLUDE_STB_IMAGE_H) || defined(INCLUDE_STB_IMAGE_WRITE_H)
 #error "pixforge/io/image.hpp: with PIXFORGE_IMPLEMENTATION, include it before stb headers (or use PIXFORGE_NO_STB)"
 #endif
-// Zeroed allocations: stb's TGA decoder leaves the pixels a truncated file does not cover uninitialised, so the
-// same bytes decoded to different images carrying heap garbage (found by fuzz/fuzz_image.cpp; regression test in
-// tests/robustness/test_bad_images.cpp). With calloc every decoder's output is a function of the file alone.
+// Zeroed allocations: stb's TGA decoder left the rows a truncated file did not cover uninitialised, so the same
+// bytes decoded to different images carrying heap garbage (found by fuzz/fuzz_image.cpp). load_image_from_memory
+// now rejects truncated uncompressed BMP/TGA before decoding (uncompressed_size); calloc is the second line of
+// defence, so that whatever stb leaves unwritten is zero, never heap memory.
 #define STBI_MALLOC(sz) calloc(1, sz)
 #define STBI_REALLOC(p, newsz) realloc(p, newsz)
 #define STBI_FREE(p) free(p)
@@ -436,6 +437,37 @@ inline bool jpeg_has_eoi(const uint8_t* d, size_t n) {
   for (size_t i = last_sos; i + 1 < n; ++i)
     if (d[i] == 0xFF && d[i + 1] == 0xD9) return true;
   return false;
+}
+
+// Bytes an uncompressed BMP (BI_RGB / BI_BITFIELDS) or TGA (types 1-3) of w x h must have for all its pixels, or 0
+// when this check does not model the file (RLE compression, unknown header). stb_image does not notice missing
+// pixel data: it pads a BMP with zeros and leaves a TGA's rest unwritten, so an 89-byte BMP "decoded" to 7x458757
+// pixels (found by fuzz/fuzz_image.cpp). The last row's padding is not required (some writers omit it).
+inline int64_t uncompressed_size(const char* format, const uint8_t* d, size_t n, int64_t w, int64_t h) {
+  auto le16 = [&](size_t i) { return int64_t(d[i]) | int64_t(d[i + 1]) << 8; };
+  auto le32 = [&](size_t i) { return le16(i) | le16(i + 2) << 16; };
+  if (std::strcmp(format, "BMP") == 0) {
+    if (n < 30) return 0;
+    const int64_t offset = le32(10), header = le32(14);
+    int64_t bpp = 0;
+    if (header == 12) {
+      bpp = le16(24);
+    } else if (header >= 40 && n >= 34) {
+      const int64_t compression = le32(30);
+      if (compression != 0 && compression != 3) return 0;
+      bpp = le16(28);
+    }
+    if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) return 0;
+    const int64_t row = (w * bpp + 31) / 32 * 4;
+    return std::max<int64_t>(offset, 14 + header) + row * (h - 1) + (w * bpp + 7) / 8;
+  }
+  if (std::strcmp(format, "TGA") == 0 && n >= 18) {
+    const int type = d[2];
+    if (type < 1 || type > 3) return 0;  // 9-11: RLE
+    const int64_t palette = d[1] ? le16(5) * ((int64_t(d[7]) + 7) / 8) : 0;
+    return 18 + int64_t(d[0]) + palette + w * h * ((int64_t(d[16]) + 7) / 8);
+  }
+  return 0;
 }
 
 // The width and height a PNG, JPEG or BMP header declares (TGA: stbi_info reports it even when huge). Only used to
@@ -584,6 +616,12 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   PIXFORGE_CHECK(int64_t(w) * h <= limits().max_image_pixels, ErrorCode::limit_exceeded, "load_image '", name,
                  "': ", format, " of ", w, "x", h, " pixels exceeds limits().max_image_pixels = ",
                  limits().max_image_pixels);
+
+  // stb_image accepts only these four formats, so a file that is none of the first three is a TGA.
+  if (std::strcmp(format, "image") == 0) format = "TGA";
+  const int64_t needed = detail::uncompressed_size(format, data, size, w, h);
+  PIXFORGE_CHECK(int64_t(size) >= needed, ErrorCode::format_error, "load_image '", name, "': truncated ", format,
+                 " (", w, "x", h, " pixels need ", needed, " bytes, the file has ", size, ")");
 
   // 3. Decode as stored; channel conversion is ours (see the header comment).
   int channels = 0;
