@@ -36,8 +36,10 @@ start=$(date +%s)
 # SIMD paths (AVX2/F16C) are checked.
 CXX=${CXX:-g++} cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$san" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DPIXFORGE_BUILD_BENCH=OFF -DPIXFORGE_BUILD_EXAMPLES=OFF
+# The CLI tests run the pixforge binary: build it (sanitized too) only when one of them is selected.
+cli=$(echo "$targets" | grep -qE '^test_(cli.*|bad_input_cli)$' && echo pixforge_cli || true)
 # shellcheck disable=SC2086
-cmake --build "$build" -j "$jobs" --target $targets pixforge_cli
+cmake --build "$build" -j "$jobs" --target $targets $cli
 built=$(date +%s)
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
