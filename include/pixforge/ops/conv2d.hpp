@@ -552,7 +552,6 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
     detail::DirectTile t;
     t.ic_stride = rows * row_stride;
     t.row_stride = row_stride;
-    t.cin = cin;
     t.kh = kh;
     t.kw = kw;
     // Channel blocks innermost: the input columns of one pixel tile (Cin·kH rows of ≤ 50 floats) are re-read by
@@ -562,13 +561,19 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
         const int64_t npx = std::min(tile_px, wout - ox0);
         const int pv = int((npx + S::W - 1) / S::W);
         t.last_n = int(npx - (pv - 1) * S::W);
-        t.panel = panel + r * row_stride + ox0;
         for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
-          t.wpack = wpack.data() + oc0 * cin * kh * kw;
-          t.bias = bpack.empty() ? nullptr : bpack.data() + oc0;
           for (int64_t o = 0; o < ocb; ++o)
             t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
-          detail::direct_tile_pv<S>(t, pv);
+          // Input-channel blocks in order: partial sums go through y (see conv2d_direct_kernel.hpp).
+          for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock) {
+            t.cin = std::min(detail::kDirectIcBlock, cin - ic0);
+            t.panel = panel + ic0 * rows * row_stride + r * row_stride + ox0;
+            t.wpack = wpack.data() + (oc0 * cin + ic0 * ocb) * kh * kw;
+            t.accumulate = ic0 > 0;
+            const bool last = ic0 + t.cin == cin;
+            t.bias = bpack.empty() || !last ? nullptr : bpack.data() + oc0;
+            detail::direct_tile_pv<S>(t, pv);
+          }
         }
       }
     if (p.act.kind != ActKind::none)
