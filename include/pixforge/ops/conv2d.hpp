@@ -46,8 +46,9 @@
 //                     register tiles of 8 output channels × 48 pixels accumulate in SIMD registers over
 //                     (ic, ky, kx) from a per-thread padded panel of a few input rows (ops/conv2d_direct_kernel.hpp).
 //                     Extra memory: Cin·(rows + kH − 1)·(Wout + kW − 1 + slack) floats per thread, plus the packed
-//                     weights. Every output is one FMA chain in a fixed order: identical bits for any thread count,
-//                     image width or tile offset (the GEMM paths sum in blocks that depend on the width).
+//                     weights. Every output is summed in a fixed order (FMA chains over blocks of 64 input
+//                     channels, then the block sums): identical bits for any thread count, image width or tile
+//                     offset (the GEMM paths sum in blocks that depend on the width).
 //   conv2d            the dispatcher: depthwise → conv2d_depthwise, stride 1 / dilation 1 / groups 1 (1×1 too:
 //                     as fast as the 1×1 GEMM, bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512,
 //                     1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
@@ -508,8 +509,8 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
 // are (image, band of kDirectBandRows output rows); a unit copies the band's padded input rows into a per-thread
 // panel, then runs register tiles of 8 output channels × up to 48 pixels (AVX-512; ops/conv2d_direct_kernel.hpp)
 // over it.
-// Every output is one FMA chain in (ic, ky, kx) order, so the bits do not depend on the thread count, the image
-// width or where a pipeline tile starts.
+// Every output is summed in an order fixed by the shapes alone (conv2d_direct_kernel.hpp, "Summation order"), so
+// the bits do not depend on the thread count, the image width or where a pipeline tile starts.
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                    const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
