@@ -17,6 +17,9 @@ TEST_CASE("truncated uncompressed TGA and BMP files fail with format_error inste
   const Case cases[] = {
       {"tests/data/fuzz_truncated.tga", "truncated TGA (7x1029 pixels need 28830 bytes, the file has 185)"},
       {"tests/data/fuzz_truncated.bmp", "truncated BMP (7x458757 pixels need 11010219 bytes, the file has 89)"},
+      // The same with a nonsense compression field (0x01480000), which stb decodes as uncompressed.
+      {"tests/data/fuzz_truncated_bmp_compression.bmp",
+       "truncated BMP (7x524293 pixels need 12583083 bytes, the file has 88)"},
   };
   for (const Case& c : cases) {
     std::string what;

@@ -439,7 +439,7 @@ inline bool jpeg_has_eoi(const uint8_t* d, size_t n) {
   return false;
 }
 
-// Bytes an uncompressed BMP (BI_RGB / BI_BITFIELDS) or TGA (types 1-3) of w x h must have for all its pixels, or 0
+// Bytes an uncompressed BMP (any compression but RLE) or TGA (types 1-3) of w x h must have for all its pixels, or 0
 // when this check does not model the file (RLE compression, unknown header). stb_image does not notice missing
 // pixel data: it pads a BMP with zeros and leaves a TGA's rest unwritten, so an 89-byte BMP "decoded" to 7x458757
 // pixels (found by fuzz/fuzz_image.cpp). The last row's padding is not required (some writers omit it).
@@ -453,8 +453,9 @@ inline int64_t uncompressed_size(const char* format, const uint8_t* d, size_t n,
     if (header == 12) {
       bpp = le16(24);
     } else if (header >= 40 && n >= 34) {
+      // stb refuses RLE (1, 2) and decodes every other compression value as uncompressed pixels.
       const int64_t compression = le32(30);
-      if (compression != 0 && compression != 3) return 0;
+      if (compression == 1 || compression == 2) return 0;
       bpp = le16(28);
     }
     if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) return 0;
