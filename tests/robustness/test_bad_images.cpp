@@ -6,7 +6,7 @@
 
 using namespace pixforge;
 
-TEST_CASE("truncated uncompressed TGA and BMP files fail with format_error instead of decoding to padding") {
+TEST_CASE("truncated uncompressed TGA and BMP files, and BMP indices outside the palette, fail with format_error") {
   struct Case {
     const char* file;
     const char* message;
@@ -20,6 +20,9 @@ TEST_CASE("truncated uncompressed TGA and BMP files fail with format_error inste
       // The same with a nonsense compression field (0x01480000), which stb decodes as uncompressed.
       {"tests/data/fuzz_truncated_bmp_compression.bmp",
        "truncated BMP (7x524293 pixels need 12583083 bytes, the file has 88)"},
+      // An 8-bit BMP whose data offset lies inside its header: stb reads no palette and took every colour from an
+      // uninitialised stack array (different pixels on every load).
+      {"tests/data/fuzz_bmp_no_palette.bmp", "corrupt BMP (pixel index 0 outside its 0-entry palette)"},
   };
   for (const Case& c : cases) {
     std::string what;

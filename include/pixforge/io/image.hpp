@@ -471,6 +471,36 @@ inline int64_t uncompressed_size(const char* format, const uint8_t* d, size_t n,
   return 0;
 }
 
+// The first palette index of a 1/4/8-bit BMP that lies outside the palette the file stores, or -1 if none does.
+// stb_image reads its colour from an uninitialised stack array, so such a file decoded to different pixels on every
+// load (found by fuzz/fuzz_image.cpp). The palette size is computed as stb computes it.
+inline int64_t bmp_index_outside_palette(const uint8_t* d, size_t n, int64_t w, int64_t h, int64_t& palette) {
+  auto le16 = [&](size_t i) { return int64_t(d[i]) | int64_t(d[i + 1]) << 8; };
+  auto le32 = [&](size_t i) { return le16(i) | le16(i + 2) << 16; };
+  if (n < 34) return -1;
+  const int64_t offset = le32(10), header = le32(14);
+  const int64_t bpp = le16(header == 12 ? 24 : 28);
+  if (header != 12 && (le32(30) == 1 || le32(30) == 2)) return -1;  // RLE: stb refuses it
+  if (bpp != 1 && bpp != 4 && bpp != 8) return -1;
+  palette = header == 12 ? (offset - 14 - 24) / 3 : (offset - 14 - header) >> 2;
+  if (palette < 0) {  // a data offset inside the header: stb reads no palette at all, yet decodes
+    palette = 0;
+    return 0;
+  }
+  if (palette == 0 || palette > 256 || palette >= (int64_t(1) << bpp)) return -1;  // stb refuses, or all fit
+  const int64_t width = bpp == 1 ? (w + 7) >> 3 : bpp == 4 ? (w + 1) >> 1 : w;
+  const int64_t stride = width + ((-width) & 3);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const int64_t at = offset + y * stride + (bpp == 8 ? x : bpp == 4 ? x / 2 : x / 8);
+      if (at < 0 || at >= int64_t(n)) return -1;  // truncation is reported by uncompressed_size
+      const int v = d[at];
+      const int64_t index = bpp == 8 ? v : bpp == 4 ? (x % 2 ? v & 15 : v >> 4) : (v >> (7 - x % 8)) & 1;
+      if (index >= palette) return index;
+    }
+  return -1;
+}
+
 // The width and height a PNG, JPEG or BMP header declares (TGA: stbi_info reports it even when huge). Only used to
 // word the error when stbi_info fails; returns false if the header is too short or not recognised.
 inline bool peek_dimensions(const uint8_t* d, size_t n, int64_t& w, int64_t& h) {
@@ -623,6 +653,13 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   const int64_t needed = detail::uncompressed_size(format, data, size, w, h);
   PIXFORGE_CHECK(int64_t(size) >= needed, ErrorCode::format_error, "load_image '", name, "': truncated ", format,
                  " (", w, "x", h, " pixels need ", needed, " bytes, the file has ", size, ")");
+
+  if (std::strcmp(format, "BMP") == 0) {
+    int64_t palette = 0;
+    const int64_t index = detail::bmp_index_outside_palette(data, size, w, h, palette);
+    PIXFORGE_CHECK(index < 0, ErrorCode::format_error, "load_image '", name, "': corrupt BMP (pixel index ", index,
+                   " outside its ", palette, "-entry palette)");
+  }
 
   // 3. Decode as stored; channel conversion is ours (see the header comment).
   int channels = 0;
