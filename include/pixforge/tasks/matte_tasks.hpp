@@ -8,9 +8,9 @@
 //                or cropped silently (resize it yourself to the size you mean).
 //
 // The matte, with each network's reference preprocessing (predict_task_matte):
-//   isnet        bilinear resize to 1024×1024, the config's input normalisation inside forward() — "imgly"
-//                ((p − 128)/256, the converted @imgly/background-removal model) or "isnet" (x − 0.5) — and the
-//                matte resized back bilinearly. Min-max normalisation only for "isnet" (DIS Inference.py does it,
+//   isnet        resize to 1024×1024 — for config normalize "imgly" (the converted @imgly/background-removal
+//                model, (p − 128)/256 inside forward()) with the package's own 8-bit resize (imgly_resize.hpp),
+//                for "isnet" (x − 0.5) PyTorch's bilinear — and the matte resized back bilinearly. Min-max normalisation only for "isnet" (DIS Inference.py does it,
 //                @imgly does not). See ops/matte.hpp predict_matte.
 //   u2net/u2netp u2net_test.py's steps: 320×320 (PyTorch-style bilinear here; the script uses skimage's
 //                transform.resize), divided by the image maximum, ImageNet-normalised, min-max normalised.
@@ -40,6 +40,7 @@
 #include "pixforge/ops/activation.hpp"
 #include "pixforge/ops/matte.hpp"
 #include "pixforge/pipeline.hpp"
+#include "pixforge/tasks/imgly_resize.hpp"
 
 namespace pixforge {
 
@@ -56,10 +57,12 @@ inline Tensor<float> predict_task_matte(const Pipeline& pipe, const Image& image
   const ImageModel& model = pipe.model();
   const ImageModelInfo& i = model.info();
   if (const auto* isnet = dynamic_cast<const ISNetDIS*>(&model)) {
-    PredictMatteOptions o;
-    o.resolution = 1024;
-    o.normalize = isnet->config().normalize != "imgly";
-    return predict_matte(model, image, o);
+    if (isnet->config().normalize == "imgly") {  // the package resizes in 8 bits its own way (imgly_resize.hpp)
+      const Image rgb = convert_channels(split_alpha(image).color, 3);
+      const Tensor<float> m = predict_matte(model, imgly_resize_bilinear(rgb, 1024, 1024), {0, false, false});
+      return resize_matte(m, image.height, image.width);
+    }
+    return predict_matte(model, image, {1024, true, false});
   }
   if (dynamic_cast<const U2Net*>(&model) != nullptr) return predict_matte(model, image, {320, true, true});
   PIXFORGE_CHECK(dynamic_cast<const R2AttUNet*>(&model) != nullptr, ErrorCode::unsupported, "matte: '", i.arch,
