@@ -6,7 +6,7 @@
 
 using namespace pixforge;
 
-TEST_CASE("truncated uncompressed TGA and BMP files, and BMP indices outside the palette, fail with format_error") {
+TEST_CASE("fuzz finds: truncated TGA/BMP, BMP indices outside the palette, an empty first PNG IDAT -> format_error") {
   struct Case {
     const char* file;
     const char* message;
@@ -23,6 +23,8 @@ TEST_CASE("truncated uncompressed TGA and BMP files, and BMP indices outside the
       // An 8-bit BMP whose data offset lies inside its header: stb reads no palette and took every colour from an
       // uninitialised stack array (different pixels on every load).
       {"tests/data/fuzz_bmp_no_palette.bmp", "corrupt BMP (pixel index 0 outside its 0-entry palette)"},
+      // A PNG whose first IDAT chunk is empty: stb 2.27 memcpy'd 0 bytes to a null pointer (UBSan).
+      {"tests/data/fuzz_png_empty_idat.png", "unsupported PNG (its first IDAT chunk is empty)"},
   };
   for (const Case& c : cases) {
     std::string what;

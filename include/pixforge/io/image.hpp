@@ -501,6 +501,19 @@ inline int64_t bmp_index_outside_palette(const uint8_t* d, size_t n, int64_t w, 
   return -1;
 }
 
+// True if a PNG's first IDAT chunk is empty. Legal but unheard of; stb 2.27 then copies 0 bytes to a null buffer
+// (undefined behaviour UBSan reports; found by fuzz/fuzz_image.cpp), so pixforge refuses such files.
+inline bool png_first_idat_empty(const uint8_t* d, size_t n) {
+  size_t i = 8;
+  while (i + 8 <= n) {
+    const uint64_t len = uint64_t(d[i]) << 24 | uint64_t(d[i + 1]) << 16 | uint64_t(d[i + 2]) << 8 | d[i + 3];
+    if (std::memcmp(d + i + 4, "IDAT", 4) == 0) return len == 0;
+    i += 12 + size_t(len);  // length, type, data, CRC
+    if (len > n) return false;
+  }
+  return false;
+}
+
 // The width and height a PNG, JPEG or BMP header declares (TGA: stbi_info reports it even when huge). Only used to
 // word the error when stbi_info fails; returns false if the header is too short or not recognised.
 inline bool peek_dimensions(const uint8_t* d, size_t n, int64_t& w, int64_t& h) {
@@ -654,6 +667,9 @@ Image load_image_from_memory(const uint8_t* data, size_t size, const std::string
   PIXFORGE_CHECK(int64_t(size) >= needed, ErrorCode::format_error, "load_image '", name, "': truncated ", format,
                  " (", w, "x", h, " pixels need ", needed, " bytes, the file has ", size, ")");
 
+  const bool png = std::strcmp(format, "PNG") == 0;
+  PIXFORGE_CHECK(!png || !detail::png_first_idat_empty(data, size), ErrorCode::format_error, "load_image '", name,
+                 "': unsupported PNG (its first IDAT chunk is empty)");
   if (std::strcmp(format, "BMP") == 0) {
     int64_t palette = 0;
     const int64_t index = detail::bmp_index_outside_palette(data, size, w, h, palette);
