@@ -186,14 +186,16 @@ TEST_CASE("deoldify_unet: pre-processing and the luminance-keeping YUV post-proc
       float& v = color.data()[c * 24 + i];
       v = std::floor(std::min(255.0f, std::max(0.0f, (v * stdv[c] + mean[c]) * 255.0f)));
     }
-  // Y of the result's YUV = the original's (up to the 8-bit round trip), U, V = the model colour's.
+  // Y of the result's YUV = the original's (up to the 8-bit round trip), U, V = the model colour's — YUV as
+  // filters.py computes it: COLOR_BGR2YUV on RGB arrays, so R and B enter rgb_to_yuv8 swapped.
   int checked = 0;
   for (int i = 0; i < 24; ++i) {
     const float* r = res.data();
+    const float* q = color.data();
     int y1, u1, v1, yo, uo, vo, yc, uc, vc;
-    deoldify::rgb_to_yuv8(int(r[i]), int(r[24 + i]), int(r[48 + i]), y1, u1, v1);
-    deoldify::rgb_to_yuv8(int(p[i]), int(p[24 + i]), int(p[48 + i]), yo, uo, vo);
-    deoldify::rgb_to_yuv8(int(color.data()[i]), int(color.data()[24 + i]), int(color.data()[48 + i]), yc, uc, vc);
+    deoldify::rgb_to_yuv8(int(r[48 + i]), int(r[24 + i]), int(r[i]), y1, u1, v1);
+    deoldify::rgb_to_yuv8(int(p[48 + i]), int(p[24 + i]), int(p[i]), yo, uo, vo);
+    deoldify::rgb_to_yuv8(int(q[48 + i]), int(q[24 + i]), int(q[i]), yc, uc, vc);
     const bool clipped = r[i] <= 0 || r[i] >= 255 || r[24 + i] <= 0 || r[24 + i] >= 255 || r[48 + i] <= 0 ||
                          r[48 + i] >= 255;
     if (clipped) continue;  // saturation changes the round trip

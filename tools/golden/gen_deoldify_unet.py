@@ -83,7 +83,8 @@ def main():
             (y.double() - y64).abs().max().item(), sum(q.numel() for q in m.parameters())))
         g.case(dict(kind="net", shape=list(shape)), y=y)
     # Post-process (deoldify/filters.py): model output -> denorm -> x255 -> astype(uint8) (clipped first, part-a
-    # §12 #9) -> OpenCV RGB2YUV of it and of the original, Y from the original, YUV2RGB (all uint8, cv2 fixed point).
+    # §12 #9) -> cv2 COLOR_BGR2YUV of it and of the original (on RGB arrays, as filters.py does), Y from the
+    # original, COLOR_YUV2BGR (all uint8, cv2 fixed point).
     import cv2
     import numpy as np
     rng = np.random.RandomState(5)
@@ -93,11 +94,11 @@ def main():
     mean = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
     std = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]
     raw = np.clip((out[0] * std + mean) * np.float32(255), 0, 255).astype(np.uint8).transpose(1, 2, 0)
-    yuv_c = cv2.cvtColor(np.ascontiguousarray(raw), cv2.COLOR_RGB2YUV)
-    yuv_o = cv2.cvtColor(orig, cv2.COLOR_RGB2YUV)
+    yuv_c = cv2.cvtColor(np.ascontiguousarray(raw), cv2.COLOR_BGR2YUV)
+    yuv_o = cv2.cvtColor(orig, cv2.COLOR_BGR2YUV)
     hires = yuv_o.copy()
     hires[:, :, 1:3] = yuv_c[:, :, 1:3]
-    final = cv2.cvtColor(hires, cv2.COLOR_YUV2RGB)
+    final = cv2.cvtColor(hires, cv2.COLOR_YUV2BGR)
     chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)[None].astype(np.float32)))
     g.case(dict(kind="post"), original=chw(orig), model_out=torch.from_numpy(out), y=chw(final))
     g.save()

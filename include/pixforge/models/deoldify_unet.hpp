@@ -397,12 +397,30 @@ inline void yuv8_to_rgb(int y, int u, int v, int& r, int& g, int& b) {
   b = sat8(y + ((uu * 33292 + h) >> 14));
 }
 inline int to8(float v) { return int(std::lround(std::min(255.0f, std::max(0.0f, v)))); }
+// deoldify/filters.py _post_process on one pixel: cv2.cvtColor(x, COLOR_BGR2YUV) of the colour result and of the
+// original, Y of the original with U, V of the result, COLOR_YUV2BGR. The arrays are Pillow's RGB, so OpenCV reads
+// channel 0 (R) as blue: the luminance kept is 0.114 R + 0.587 G + 0.299 B, not BT.601's (the catalogue's §0.8
+// reading, RGB2YUV, is not what the app does). For a gray original both readings keep the same Y; colours of the
+// result differ slightly. rgb_to_yuv8 / yuv8_to_rgb are called with R and B swapped to reproduce that exactly.
+inline void keep_luminance(const int color[3], const int original[3], int out[3]) {
+  int yc, uc, vc, yo, uo, vo, r, g, b;
+  rgb_to_yuv8(color[2], color[1], color[0], yc, uc, vc);  // BGR2YUV on an RGB array
+  rgb_to_yuv8(original[2], original[1], original[0], yo, uo, vo);
+  (void)yc;
+  (void)uo;
+  (void)vo;
+  yuv8_to_rgb(yo, uc, vc, r, g, b);  // YUV2BGR: "r" lands in channel 2
+  out[0] = b;
+  out[1] = g;
+  out[2] = r;
+}
+
 }  // namespace deoldify
 
 // Model output (normalised RGB) → 8-bit RGB like deoldify/filters.py: y·std + mean, ×255, clamp to [0,255] (the
 // reference casts with astype(uint8) without clamping; part-a §12 #9) and truncate; then keep the original's
-// luminance: OpenCV 8-bit YUV of both (part-a §0.8, fixed point as OpenCV computes it), Y from `original255`
-// (rounded to 8 bits), U and V from the model, back to RGB. Both [N,3,H,W] of the same size (the reference resizes
+// luminance: OpenCV 8-bit YUV of both as filters.py calls it (deoldify::keep_luminance: BGR2YUV on RGB arrays),
+// Y from `original255` (rounded to 8 bits), U and V from the model, back to RGB. Both [N,3,H,W] of the same size (the reference resizes
 // the 8-bit colour result to the original size with PIL bilinear before this step: resize the model output first).
 // Matches the reference with OpenCV exactly (tests/golden/deoldify_unet.safetensors, "post").
 inline Tensor<float> deoldify_postprocess(const Tensor<float>& model_out, const Tensor<float>& original255) {
@@ -421,16 +439,10 @@ inline Tensor<float> deoldify_postprocess(const Tensor<float>& model_out, const 
       int rgb[3];
       for (int k = 0; k < 3; ++k)  // de-normalise, ×255, clamp, truncate (astype(uint8))
         rgb[k] = int(std::floor(std::min(255.0f, std::max(0.0f, (c[k * P + i] * stdv[k] + mean[k]) * 255.0f))));
-      int yc, uc, vc, yo, uo, vo, r, g, b;
-      deoldify::rgb_to_yuv8(rgb[0], rgb[1], rgb[2], yc, uc, vc);
-      deoldify::rgb_to_yuv8(deoldify::to8(o[i]), deoldify::to8(o[P + i]), deoldify::to8(o[2 * P + i]), yo, uo, vo);
-      (void)yc;
-      (void)uo;
-      (void)vo;
-      deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);  // Y of the original, U V of the model
-      d[i] = float(r);
-      d[P + i] = float(g);
-      d[2 * P + i] = float(b);
+      const int o8[3] = {deoldify::to8(o[i]), deoldify::to8(o[P + i]), deoldify::to8(o[2 * P + i])};
+      int res[3];
+      deoldify::keep_luminance(rgb, o8, res);
+      for (int k = 0; k < 3; ++k) d[k * P + i] = float(res[k]);
     }
   }
   return out;

@@ -58,25 +58,16 @@ inline Image to_gray(const Image& color, const std::string& arch, const Colorize
   return convert_channels(color, 1);
 }
 
-// deoldify/filters.py _post_process: cv2.cvtColor(x, COLOR_BGR2YUV) of the colour result and of the original, Y of
-// the original with U, V of the result, COLOR_YUV2BGR. The arrays are Pillow's RGB, so OpenCV reads channel 0 (R) as
-// blue: the luminance kept is 0.114 R + 0.587 G + 0.299 B, not BT.601's. We reproduce the app, so the 8-bit
-// fixed point of deoldify::rgb_to_yuv8 / yuv8_to_rgb (OpenCV's) is called with R and B swapped. (For a gray
-// original both readings keep the same Y; the colours of the result differ slightly.) models/deoldify_unet.hpp's
-// deoldify_postprocess follows the spec's COLOR_RGB2YUV reading instead.
+// deoldify/filters.py _post_process on whole images (deoldify::keep_luminance, models/deoldify_unet.hpp).
 inline Image keep_luminance(const Image& color, const Image& orig) {
   Image out = Image::blank(orig.width, orig.height, 3);
   const size_t n = size_t(orig.width) * size_t(orig.height);
   for (size_t i = 0; i < n; ++i) {
-    const uint8_t* c = color.pixels.data() + 3 * i;
-    const uint8_t* o = orig.pixels.data() + 3 * i;
-    int yc, uc, vc, yo, uo, vo, r, g, b;
-    deoldify::rgb_to_yuv8(c[2], c[1], c[0], yc, uc, vc);  // BGR2YUV on an RGB array
-    deoldify::rgb_to_yuv8(o[2], o[1], o[0], yo, uo, vo);
-    deoldify::yuv8_to_rgb(yo, uc, vc, r, g, b);  // YUV2BGR: "r" goes to channel 2
-    out.pixels[3 * i] = uint8_t(b);
-    out.pixels[3 * i + 1] = uint8_t(g);
-    out.pixels[3 * i + 2] = uint8_t(r);
+    const int c[3] = {color.pixels[3 * i], color.pixels[3 * i + 1], color.pixels[3 * i + 2]};
+    const int o[3] = {orig.pixels[3 * i], orig.pixels[3 * i + 1], orig.pixels[3 * i + 2]};
+    int r[3];
+    deoldify::keep_luminance(c, o, r);
+    for (int k = 0; k < 3; ++k) out.pixels[3 * i + size_t(k)] = uint8_t(r[k]);
   }
   return out;
 }
