@@ -7,6 +7,7 @@
 //   pixforge trace MODEL.safetensors IN [--dump PATTERN --dump-dir DIR]   (cli/cmd_trace.hpp)
 //   pixforge flip|rotate|adjust IN OUT ..., augment IN OUTDIR -n N, compare A B   (cli/cmd_<name>.hpp)
 //   pixforge run|flip|rotate|adjust ... INDIR OUTDIR ...   folder mode (cli/cmd_batch.hpp)
+//   pixforge upscale|denoise|restore IN OUT ...   task shortcuts: pick a weight file, then run (cli/cmd_shortcuts.hpp)
 //   pixforge --help | pixforge <command> --help | pixforge --version
 //
 // Exit codes: 0 success, 1 runtime error (unreadable/corrupt file, unknown architecture, image above the limits,
@@ -54,12 +55,16 @@ const char* const kMainHelp =
     "  pixforge info MODEL.safetensors                    architecture, config, parameters, licence, source\n"
     "  pixforge archs                                     architectures this program can build\n"
     "  pixforge trace MODEL.safetensors IN [options]      per-layer names, shapes, time, FLOPs, feature maps\n"
+    "  pixforge upscale IN OUT [--scale S] [--noise N]    upscale (waifu2x CUNet 2x; Real-CUGAN 3x, 4x)\n"
+    "  pixforge denoise IN OUT [--noise 0..3]             denoise at the same size (waifu2x CUNet)\n"
+    "  pixforge restore IN OUT                            old photo: DeOldify colourise, keep the luminance\n"
     "  pixforge flip IN OUT --horizontal|--vertical       mirror (exact)\n"
     "  pixforge rotate IN OUT --angle A [--expand]        rotate counter-clockwise (PIL's bilinear rotate)\n"
     "  pixforge adjust IN OUT --brightness F --contrast F brightness/contrast (PIL ImageEnhance)\n"
     "  pixforge augment IN OUTDIR -n N [--seed S]         N seeded random flips/rotations/crops/scales\n"
     "  pixforge compare A B                               PSNR, SSIM, PSNR-Y, SSIM-Y\n"
-    "  run, flip, rotate and adjust also take a folder: INDIR OUTDIR (every image; failures skipped, exit 1)\n"
+    "  run, upscale, denoise, restore, flip, rotate and adjust also take a folder: INDIR OUTDIR (every image;\n"
+    "  failures skipped, exit 1)\n"
     "  pixforge <command> --help                          help on one command\n"
     "  pixforge --version\n"
     "\n"
@@ -414,6 +419,7 @@ int cmd_archs(const std::vector<std::string>& args) {
 }  // namespace
 
 #include "cmd_trace.hpp"  // pixforge trace (uses the helpers above)
+#include "cmd_shortcuts.hpp"  // upscale, denoise, restore: pick the weight file, then cmd_run
 #include "cmd_flip.hpp"     // image operations (issue #6), each in its own file
 #include "cmd_rotate.hpp"
 #include "cmd_adjust.hpp"
@@ -423,7 +429,7 @@ int cmd_archs(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    if (args.empty()) throw UsageError("missing command (run, info, archs, trace, flip, rotate, adjust, augment, compare; see pixforge --help)");
+    if (args.empty()) throw UsageError("missing command (run, info, archs, trace, upscale, denoise, restore, flip, rotate, adjust, augment, compare; see pixforge --help)");
     const std::string cmd = args[0];
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (is_help(cmd) || cmd == "help") {
@@ -438,12 +444,15 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(rest);
     if (cmd == "archs") return cmd_archs(rest);
     if (cmd == "trace") return cmd_trace(rest);
+    if (cmd == "upscale") return cmd_upscale(rest);
+    if (cmd == "denoise") return cmd_denoise(rest);
+    if (cmd == "restore") return cmd_restore(rest);
     if (cmd == "flip") return cmd_flip(rest);
     if (cmd == "rotate") return cmd_rotate(rest);
     if (cmd == "adjust") return cmd_adjust(rest);
     if (cmd == "augment") return cmd_augment(rest);
     if (cmd == "compare") return cmd_compare(rest);
-    throw UsageError("unknown command '" + cmd + "' (run, info, archs, trace, flip, rotate, adjust, augment, compare; see pixforge --help)");
+    throw UsageError("unknown command '" + cmd + "' (run, info, archs, trace, upscale, denoise, restore, flip, rotate, adjust, augment, compare; see pixforge --help)");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "pixforge: %s\n", e.what());
     return kUsageError;
