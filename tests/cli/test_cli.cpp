@@ -3,77 +3,25 @@
 #define PIXFORGE_IMPLEMENTATION
 #include "pixforge/io/image.hpp"
 
-#include <sys/wait.h>
-
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "cli_util.hpp"
 #include "pixforge/models/tiny_sr.hpp"
 #include "pixforge/pipeline.hpp"
 #include "test_util.hpp"
-
-#ifndef PIXFORGE_CLI_PATH
-#error "PIXFORGE_CLI_PATH (the built pixforge binary) is set by CMakeLists.txt"
-#endif
 
 using namespace pixforge;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs `pixforge ARGS...` in the source directory, capturing stdout, stderr and the exit code.
-Result run_cli(const std::vector<std::string>& args) {
-  static int counter = 0;
-  const std::string out = test::temp_path("cli_stdout_" + std::to_string(counter));
-  const std::string err = test::temp_path("cli_stderr_" + std::to_string(counter++));
-  std::string cmd = "cd " + quote(PIXFORGE_SOURCE_DIR) + " && " + quote(PIXFORGE_CLI_PATH);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(out) + " 2>" + quote(err);
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// A scratch directory for this process.
-struct TempDir {
-  fs::path path;
-  TempDir() : path(test::temp_path("cli_dir")) { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  size_t count() const { return size_t(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
-};
-
-const std::string kModel = "weights/tiny-sr-2x.safetensors";
-const std::string kSample = "examples/data/sample.png";
+using test::contains;
+using test::kModel;
+using test::kSample;
+using test::Result;
+using test::run_cli;
+using test::slurp;
+using test::TempDir;
 
 }  // namespace
 

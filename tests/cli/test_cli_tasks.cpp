@@ -8,58 +8,26 @@
 #define PIXFORGE_IMPLEMENTATION
 #include "pixforge/io/image.hpp"
 
-#include <sys/wait.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "cli_util.hpp"
 #include "models/det_fill_bn.hpp"
 #include "pixforge/io/color.hpp"
 #include "pixforge/models/all.hpp"
 #include "pixforge/tasks/run_task.hpp"
 #include "test_util.hpp"
 
-#ifndef PIXFORGE_CLI_PATH
-#error "PIXFORGE_CLI_PATH (the built pixforge binary) is set by CMakeLists.txt"
-#endif
-
 using namespace pixforge;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// A scratch directory for this process.
-struct TempDir {
-  fs::path path;
-  TempDir() : path(test::temp_path("cli_tasks_dir")) { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::contains;
+using test::quote;
+using test::Result;
+using test::TempDir;
 
 // One thread, here and in the child processes: these nets are so small that on a loaded 2-core machine OpenMP's
 // barriers cost more than the work (u2netp/8 at 320x320: 8.4 s wall with 2 threads, 0.38 s with 1, measured while
@@ -69,17 +37,9 @@ struct TempDir {
 // `pixforge run MODEL IN OUT ARGS... --threads 1` (stdout discarded), exit code and stderr.
 Result run_cli(const std::string& model, const std::string& in, const std::string& out,
                const std::vector<std::string>& extra = {}) {
-  static int counter = 0;
-  const std::string err = test::temp_path("cli_tasks_stderr_" + std::to_string(counter++));
   std::string cmd = quote(PIXFORGE_CLI_PATH) + " run " + quote(model) + " " + quote(in) + " " + quote(out);
   for (const auto& a : extra) cmd += " " + quote(a);
-  cmd += " --threads 1 >/dev/null 2>" + quote(err);
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err);
-  fs::remove(err);
-  return r;
+  return test::run_shell(cmd + " --threads 1", /*keep_stdout=*/false);
 }
 
 // A network of `arch` built from `config` with deterministic weights, and its weight file in `dir`.

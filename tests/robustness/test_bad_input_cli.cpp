@@ -13,9 +13,8 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "cli_util.hpp"
 #include "pixforge/models/rrdbnet.hpp"
 #include "pixforge/models/tiny_sr.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
@@ -23,26 +22,17 @@
 #include "robustness_util.hpp"
 #include "test_util.hpp"
 
-#ifndef PIXFORGE_CLI_PATH
-#error "PIXFORGE_CLI_PATH (the built pixforge binary) is set by CMakeLists.txt"
-#endif
-
 using namespace pixforge;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using test::contains;
+using test::kModel;
+using test::kSample;
+using test::Result;
+using test::slurp;
+using test::TempDir;
 
 // Runs `pixforge ARGS...` in the source directory; stderr is captured. fsize_limit >= 0 sets RLIMIT_FSIZE in the
 // child (SIGXFSZ ignored, so an oversized write fails with EFBIG as on a full disk instead of killing the process).
@@ -75,22 +65,6 @@ Result run_cli(const std::vector<std::string>& args, const std::string& err_path
   r.err = slurp(err_path);
   return r;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(test::temp_path("robust_cli")) { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  size_t count() const { return size_t(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
-};
-
-const std::string kModel = "weights/tiny-sr-2x.safetensors";
-const std::string kSample = "examples/data/sample.png";
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
   write_file_atomic(path, b.data(), b.size());
