@@ -4,73 +4,30 @@
 #define PIXFORGE_IMPLEMENTATION
 #include "pixforge/io/image.hpp"
 
-#include <sys/wait.h>
+#include <string>
+#include <vector>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "cli_util.hpp"
 #include "test_util.hpp"
-
-#ifndef PIXFORGE_CLI_PATH
-#error "PIXFORGE_CLI_PATH (the built pixforge binary) is set by CMakeLists.txt"
-#endif
 
 using namespace pixforge;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using test::contains;
+using test::quote;
+using test::slurp;
+using test::Result;
+using test::TempDir;
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs `pixforge ARGS...` in the source directory with one thread and no PIXFORGE_WEIGHTS (unless env is given),
-// capturing stdout, stderr and the exit code.
+// Runs `pixforge ARGS...` in the source directory with one thread and no PIXFORGE_WEIGHTS (unless env sets it).
 Result run_cli(const std::vector<std::string>& args, const std::string& env = "") {
-  static int counter = 0;
-  const std::string out = test::temp_path("shortcut_stdout_" + std::to_string(counter));
-  const std::string err = test::temp_path("shortcut_stderr_" + std::to_string(counter++));
   std::string cmd = "cd " + quote(PIXFORGE_SOURCE_DIR) + " && env -u PIXFORGE_WEIGHTS OMP_NUM_THREADS=1 " + env +
                     " " + quote(PIXFORGE_CLI_PATH);
   for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote(out) + " 2>" + quote(err);
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
+  return test::run_shell(cmd);
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(test::temp_path("shortcut_dir")) { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // A small deterministic RGB image.
 std::string tiny_image(const TempDir& dir, const std::string& name = "in.png") {
