@@ -24,10 +24,10 @@ build=${PIXFORGE_FUZZ_BUILD:-build-fuzz}
 mkdir -p "$build/artifacts"
 cxx=$(command -v clang++-14 || command -v clang++)
 # -O1 keeps the sanitizers' reports precise; no OpenMP (one thread per fuzzer process); UBSan aborts on the first
-# report so libFuzzer records the input — except shift-exponent, which is recoverable only so that the one
-# documented stb 2.27 bug in fuzz/ubsan.supp can be suppressed (halt_on_error=1 still stops on any other report).
+# report so libFuzzer records the input — except the shift checks, which are recoverable only so that the
+# documented stb bugs in fuzz/ubsan.supp can be suppressed (halt_on_error=1 still stops on any other report).
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-       -fsanitize-recover=shift-exponent
+       -fsanitize-recover=shift
        -Wall -Wextra -Iinclude -I/usr/include/eigen3 -I/usr/include/stb)
 
 for t in "${targets[@]}"; do

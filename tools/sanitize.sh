@@ -30,9 +30,9 @@ targets=$(cd tests && ls ./*/test_*.cpp | sed 's|.*/||; s|\.cpp$||' | grep -E "$
 [ -n "$targets" ] || { echo "sanitize.sh: no test matches '$regex'" >&2; exit 2; }
 # -Wno-uninitialized: GCC 12's own avx512fintrin.h (_mm512_undefined_ps, reached through Eigen) warns under -O1
 # with the sanitizers (GCC bug 105593, fixed in GCC 13); the normal -O3 build keeps the warning on.
-# shift-exponent stays recoverable only for the stb 2.27 bug suppressed in fuzz/ubsan.supp (halt_on_error=1 below).
+# The shift checks stay recoverable only for the stb bugs suppressed in fuzz/ubsan.supp (halt_on_error=1 below).
 san="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-san="$san -fsanitize-recover=shift-exponent -Wno-uninitialized"
+san="$san -fsanitize-recover=shift -Wno-uninitialized"
 start=$(date +%s)
 # CMAKE_BUILD_TYPE=None: no -O3 -DNDEBUG on top of our flags. PIXFORGE_NATIVE as in the normal build, so the same
 # SIMD paths (AVX2/F16C) are checked.

@@ -195,7 +195,13 @@ TEST_CASE("pixforge run --verbose: peak RSS is bounded by the tile, not by the i
   INFO("peak RSS tiled ", tiled, " MiB, untiled ", whole, " MiB");
   // 1024² -> 2048² RGB: 3 MiB in + 12 MiB out + a 140² tile's activations (~7 MiB) + the program; untiled, the
   // activations of the whole image (~330 B/px = 330 MiB) dominate.
+  CHECK(slurp(dir.file("out_128.png")) == slurp(dir.file("out_0.png")));
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer (tools/sanitize.sh) RSS also holds shadow memory and the freed-memory quarantine, so
+  // peak RSS says nothing about the pipeline's working set: only the outputs are compared there.
+  MESSAGE("ASan build: RSS bounds not checked");
+#else
   CHECK(tiled < 100.0);
   CHECK(tiled * 2 < whole);
-  CHECK(slurp(dir.file("out_128.png")) == slurp(dir.file("out_0.png")));
+#endif
 }
