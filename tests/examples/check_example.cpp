@@ -6,7 +6,9 @@
 //                                        (--sigmoid: sigmoid applied to the output, quantised from [0, 1])
 //   check_example size OUT W H C [--colour]
 //                                        OUT is W×H with C channels (and has colour: R, G, B not all equal)
-//   check_example luma IN OUT MAXDIFF    same size; the PIL luma of every pixel within MAXDIFF of IN's, and OUT
+//   check_example luma IN OUT MAXDIFF    same size; the luma DeOldify keeps (filters.py: OpenCV BGR2YUV on RGB
+//                                        arrays, i.e. 0.299·B + 0.587·G + 0.114·R — PIL's formula with R and B
+//                                        swapped) of every pixel within MAXDIFF of IN's, and OUT
 //                                        has colour (some pixel with R, G, B not all equal). Pixels with an output
 //                                        channel at 0 or 255 are left out: there the colour was clipped, which
 //                                        changes the luma (at least half of the pixels must be unclipped)
@@ -111,7 +113,7 @@ int main(int argc, char** argv) {
         const uint8_t* b = &out.pixels[k];
         if (std::min({b[0], b[1], b[2]}) == 0 || std::max({b[0], b[1], b[2]}) == 255) continue;  // clipped
         ++used;
-        worst = std::max(worst, std::abs(int(pil_luma(a[0], a[1], a[2])) - int(pil_luma(b[0], b[1], b[2]))));
+        worst = std::max(worst, std::abs(int(pil_luma(a[2], a[1], a[0])) - int(pil_luma(b[2], b[1], b[0]))));  // swapped
       }
       const bool colour = has_colour(out);
       const bool ok = worst <= std::atoi(argv[4]) && colour && 2 * used >= n;
