@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <cstdint>
@@ -172,6 +173,14 @@ inline void load_case_weights(Module& m, const Golden& g, const Golden::Case& c)
   LoadOptions opt;
   opt.prefix = prefix;  // keys of the file's other cases are outside the prefix and not reported as unexpected
   load_state_dict(m, g.file(), opt);
+}
+
+// Largest |a − b| over two tensors of the same shape (in double).
+inline double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
+  REQUIRE(a.shape() == b.shape());
+  double m = 0;
+  for (int64_t k = 0; k < a.numel(); ++k) m = std::max(m, double(std::fabs(a.data()[k] - b.data()[k])));
+  return m;
 }
 
 }  // namespace test

@@ -40,11 +40,7 @@ void deoldify_fill(Module& m) {
   }
 }
 
-double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
-  double m = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, double(std::fabs(a.data()[i] - b.data()[i])));
-  return m;
-}
+using test::max_abs_diff;
 
 Tensor<float> det_tensor(const Shape& shape, const std::string& key) {
   Tensor<float> t = Tensor<float>::empty(shape);

@@ -34,12 +34,7 @@ void fill_random(Module& m, uint32_t seed) {
 }
 
 // Max |a - b| (same shapes).
-double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double m = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, double(std::abs(a.data()[i] - b.data()[i])));
-  return m;
-}
+using test::max_abs_diff;
 
 }  // namespace
 

@@ -102,12 +102,7 @@ RunOptions with_tile(int64_t tile) {
   return o;
 }
 
-double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double m = 0;
-  for (int64_t k = 0; k < a.numel(); ++k) m = std::max(m, double(std::fabs(a.data()[k] - b.data()[k])));
-  return m;
-}
+using test::max_abs_diff;
 
 // Tiled and untiled runs of `pipe` on an image of w × h agree: float ≤ 1e-5, 8-bit identical.
 void check_tiling_exact(const Pipeline& pipe, int w, int h, int64_t tile, uint32_t seed) {

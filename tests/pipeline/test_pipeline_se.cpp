@@ -57,12 +57,7 @@ RunOptions with_tile(int64_t tile) {
   return o;
 }
 
-double max_abs_diff(const Tensor<float>& a, const Tensor<float>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double m = 0;
-  for (int64_t k = 0; k < a.numel(); ++k) m = std::max(m, double(std::fabs(a.data()[k] - b.data()[k])));
-  return m;
-}
+using test::max_abs_diff;
 
 // An input in [0, 1] with smooth structure plus noise.
 Tensor<float> test_image(int64_t h, int64_t w, uint32_t seed) {
