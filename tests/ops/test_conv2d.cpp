@@ -77,6 +77,19 @@ std::vector<ConvCase> awkward_cases() {
       {"direct 3x3 p1, C=150->9 (input-channel blocks 64+64+22), 6x53, bias + relu", 1, 150, 6, 53, 9, 3, 3,
        P{}.with_padding(1).with_act(Act::relu()), true},
       {"direct 1x1, C=200->5 (4 input-channel blocks)", 1, 200, 5, 19, 5, 1, 1, P{}, true},
+      // conv2d_direct with stride / dilation: phase-split panels, several tiles per row, ragged tails.
+      {"direct 2x2 s2 (Real-CUGAN down), C=70->13, N=2, 9x203, leaky_relu", 2, 70, 9, 203, 13, 2, 2,
+       P{}.with_stride(2).with_act(Act::leaky_relu(0.1f)), true},
+      {"direct 2x2 s2, 6x98 even, no bias", 1, 9, 6, 98, 8, 2, 2, P{}.with_stride(2), false},
+      {"direct 3x3 s2 p1 reflect, 11x131", 1, 5, 11, 131, 7, 3, 3,
+       P{}.with_stride(2).with_padding(1).with_padding_mode(PaddingMode::reflect), true},
+      {"direct 4x4 s2 p1, odd 13x101", 1, 6, 13, 101, 10, 4, 4, P{}.with_stride(2).with_padding(1), true},
+      {"direct 5x5 s3 replicate p2, 14x110", 2, 4, 14, 110, 5, 5, 5,
+       P{}.with_stride(3).with_padding(2).with_padding_mode(PaddingMode::replicate), true},
+      {"direct 3x3 dilation 8 p8 (IS-Net RSU4F), C=67->9, 20x117", 1, 67, 20, 117, 9, 3, 3,
+       P{}.with_padding(8).with_dilation(8).with_act(Act::relu()), true},
+      {"direct 3x3 dilation 2 s2, asymmetric pad", 1, 3, 12, 61, 4, 3, 3,
+       P{}.with_stride(2).with_dilation(2).with_padding(1, 3, 2, 0), true},
   };
 }
 
@@ -287,8 +300,48 @@ TEST_CASE("conv2d_direct: bits independent of image width, crop offset and threa
     }
   }
   set_num_threads(0);
-  const Tensor<float> w = make_weight(10, 21, 3, 3, 32);
-  CHECK_THROWS_AS(conv2d_direct(x, w, b, Conv2dParams{}.with_stride(2)), Error);
-  CHECK(error_of([&] { conv2d_direct(x, w, b, Conv2dParams{}.with_dilation(2)); }).find("conv2d_direct: needs") !=
+  const Tensor<float> wg = make_weight(9, 7, 3, 3, 32);
+  CHECK_THROWS_AS(conv2d_direct(x, wg, {}, Conv2dParams{}.with_groups(3)), Error);
+  CHECK(error_of([&] { conv2d_direct(x, wg, {}, Conv2dParams{}.with_groups(3)); }).find("conv2d_direct: needs") !=
         std::string::npos);
+}
+
+// The same for stride 2 (Real-CUGAN's 2×2 s2 down convs) and dilation 4: a crop starting at an even offset gives
+// exactly a window of the full output.
+TEST_CASE("conv2d_direct: strided and dilated, bits independent of width, crop offset and thread count") {
+  const Tensor<float> x = random_tensor({1, 70, 26, 230}, 41);
+  const Tensor<float> b = random_tensor({9}, 43);
+  struct Variant {
+    const char* label;
+    int64_t k;
+    Conv2dParams p;
+  };
+  const Variant variants[] = {
+      {"2x2 s2", 2, Conv2dParams{}.with_stride(2).with_act(Act::leaky_relu(0.1f))},
+      {"3x3 s2", 3, Conv2dParams{}.with_stride(2)},
+      {"3x3 d4", 3, Conv2dParams{}.with_dilation(4).with_act(Act::relu())},
+  };
+  struct Crop {
+    int64_t y0, h, x0, w;
+  };
+  const Crop crops[] = {{0, 26, 0, 230}, {4, 14, 6, 110}, {2, 12, 98, 120}, {10, 16, 150, 40}};
+  for (const Variant& v : variants) {
+    const Tensor<float> w = make_weight(9, 70, v.k, v.k, 42);
+    const int64_t s = v.p.stride_h, span = v.p.dilation_h * (v.k - 1) + 1;
+    set_num_threads(1);
+    const Tensor<float> full = conv2d(x, w, b, v.p);
+    for (const int threads : {1, 2}) {
+      set_num_threads(threads);
+      for (const Crop& c : crops) {
+        const Tensor<float> yc = conv2d(x.narrow(2, c.y0, c.h).narrow(3, c.x0, c.w), w, b, v.p);
+        const Tensor<float> expect = full.narrow(2, c.y0 / s, (c.h - span) / s + 1)
+                                         .narrow(3, c.x0 / s, (c.w - span) / s + 1)
+                                         .clone();
+        test::check_equal(yc, expect,
+                          std::string(v.label) + " crop y0=" + std::to_string(c.y0) + " x0=" + std::to_string(c.x0) +
+                              " w=" + std::to_string(c.w) + ", " + std::to_string(threads) + " threads");
+      }
+    }
+  }
+  set_num_threads(0);
 }

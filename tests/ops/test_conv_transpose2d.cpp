@@ -53,6 +53,20 @@ std::vector<CtCase> awkward_cases() {
       {"TF same k1 s2 (output_padding 1)", 1, 3, 5, 4, 4, 1, 1, P{}.with_stride(2).with_tf_same_padding(1, 1), true},
       {"fused leaky_relu(0.2)", 1, 4, 4, 4, 3, 4, 4, P{}.with_stride(2).with_padding(1).with_act(Act::leaky_relu(0.2f)),
        true},
+      // Direct phase kernels: several 48-pixel tiles per phase row, Cin over 64 (channel blocks), Cout not a
+      // multiple of 8, batch 2, no bias.
+      {"direct k2 s2 (Real-CUGAN up), C=70->13, N=2, 5x103, leaky_relu", 2, 70, 5, 103, 13, 2, 2,
+       P{}.with_stride(2).with_act(Act::leaky_relu(0.1f)), true},
+      {"direct k2 s2, no bias", 1, 9, 6, 50, 8, 2, 2, P{}.with_stride(2), false},
+      {"direct k4 s2 p3 (Real-CUGAN conv_bottom), C=67->3, 7x61", 1, 67, 7, 61, 3, 4, 4,
+       P{}.with_stride(2).with_padding(3), true},
+      {"direct k4 s2 p1 op1, 6x57, elu", 2, 5, 6, 57, 9, 4, 4,
+       P{}.with_stride(2).with_padding(1).with_output_padding(1).with_act(Act::elu(1.0f)), true},
+      {"direct k3 s2 crop_end (TF same), 9x49", 1, 4, 9, 49, 5, 3, 3,
+       P{}.with_stride(2).with_tf_same_padding(3, 3), true},
+      {"direct k3 s1 p1 dilation 2", 1, 4, 7, 55, 6, 3, 3, P{}.with_padding(2).with_dilation(2), true},
+      {"direct k1x3 s(3,2): rows without taps", 1, 3, 4, 50, 4, 1, 3, P{}.with_stride(3, 2).with_output_padding(2, 1),
+       true},
   };
 }
 
@@ -119,7 +133,43 @@ TEST_CASE("conv_transpose2d: col2im and gather match the scatter reference on aw
     check_close(conv_transpose2d_col2im(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [col2im]");
     check_close(conv_transpose2d_gather(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [gather]");
     check_close(conv_transpose2d(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [dispatch]");
+    if (c.p.groups == 1)
+      check_close(conv_transpose2d_direct(x, w, b, c.p), ref, 1e-4, 1e-5, std::string(c.label) + " [direct]");
   }
+}
+
+// A tiled pipeline runs the transposed conv on a crop of the map. For k2 s2 p0 and k4 s2 p3 (waifu2x upconv_7,
+// Real-CUGAN conv_bottom) every output of a crop is a whole output of the full map (same taps, same inputs), so
+// the direct kernel must give it the very same bits, whatever the crop's size, offset and the thread count.
+TEST_CASE("conv_transpose2d_direct: bits independent of map size, crop offset and thread count") {
+  const Tensor<float> x = random_tensor({1, 70, 21, 120}, 51);
+  const Tensor<float> b = random_tensor({11}, 53);
+  struct Crop {
+    int64_t y0, h, x0, w;
+  };
+  const Crop crops[] = {{0, 21, 0, 120}, {3, 9, 5, 60}, {1, 17, 47, 70}, {10, 6, 100, 20}};
+  for (const int64_t pad : {0, 3}) {
+    const int64_t k = pad == 0 ? 2 : 4;
+    const Tensor<float> w = make_weight(70, 11, k, k, 1, 52);
+    const auto p = ConvTranspose2dParams{}.with_stride(2).with_padding(pad).with_act(Act::leaky_relu(0.1f));
+    set_num_threads(1);
+    const Tensor<float> full = conv_transpose2d(x, w, b, p);
+    for (const int threads : {1, 2}) {
+      set_num_threads(threads);
+      for (const Crop& c : crops) {
+        const Tensor<float> yc = conv_transpose2d(x.narrow(2, c.y0, c.h).narrow(3, c.x0, c.w), w, b, p);
+        const Tensor<float> expect =
+            full.narrow(2, 2 * c.y0, 2 * c.h - 2 * (k - 2)).narrow(3, 2 * c.x0, 2 * c.w - 2 * (k - 2)).clone();
+        test::check_equal(yc, expect,
+                          "k" + std::to_string(k) + " crop y0=" + std::to_string(c.y0) + " x0=" + std::to_string(c.x0) +
+                              " w=" + std::to_string(c.w) + ", " + std::to_string(threads) + " threads");
+      }
+    }
+  }
+  set_num_threads(0);
+  CHECK(error_of([&] {
+          conv_transpose2d_direct(x, make_weight(70, 5, 3, 3, 2, 54), {}, ConvTranspose2dParams{}.with_groups(2));
+        }).find("conv_transpose2d_direct: needs") != std::string::npos);
 }
 
 TEST_CASE("conv_transpose2d: strided (non-contiguous) input") {
@@ -182,8 +232,8 @@ TEST_CASE("conv_transpose2d: identical bits for 1 and 2 threads") {
   const Tensor<float> bg = random_tensor({20}, 35);
   const auto p = ConvTranspose2dParams{}.with_stride(2).with_padding(1).with_act(Act::relu());
   const auto pg = ConvTranspose2dParams{}.with_stride(2).with_padding(1).with_output_padding(1).with_groups(2);
-  for (auto fn : {conv_transpose2d_col2im, conv_transpose2d_gather}) {
-    const std::string name = fn == conv_transpose2d_col2im ? "col2im" : "gather";
+  for (auto fn : {conv_transpose2d_col2im, conv_transpose2d_gather, conv_transpose2d}) {
+    const std::string name = fn == conv_transpose2d_col2im ? "col2im" : fn == conv_transpose2d_gather ? "gather" : "dispatch";
     set_num_threads(1);
     const Tensor<float> y1 = fn(x, w, b, p), yg1 = fn(x, wg, bg, pg);
     set_num_threads(2);

@@ -42,16 +42,18 @@
 //                     reads x directly (no copy at all).
 //   conv2d_depthwise  groups = Cin (each output channel sees one input channel): a direct kernel; im2col would
 //                     turn it into many tiny GEMMs with K = kH·kW.
-//   conv2d_direct     stride 1, dilation 1, groups 1, any kernel (3×3 s1 is most of every SR network's FLOPs):
-//                     register tiles of 8 output channels × 48 pixels accumulate in SIMD registers over
-//                     (ic, ky, kx) from a per-thread padded panel of a few input rows (ops/conv2d_direct_kernel.hpp).
-//                     Extra memory: Cin·(rows + kH − 1)·(Wout + kW − 1 + slack) floats per thread, plus the packed
+//   conv2d_direct     groups 1, any kernel (≤ 16 wide), stride, dilation and padding (3×3 s1 is most of every SR
+//                     network's FLOPs; Real-CUGAN's 2×2 s2 down convs; IS-Net's dilated 3×3): register tiles of 8
+//                     output channels × 48 pixels accumulate in SIMD registers over (ic, ky, kx) from a per-thread
+//                     panel of a few padded input rows, each row stored as `stride` column phases so strided
+//                     outputs read consecutive floats (ops/conv2d_direct_kernel.hpp). Extra memory:
+//                     Cin·(rows + dilation·(kH − 1))·(padded width + slack) floats per thread, plus the packed
 //                     weights. Every output is summed in a fixed order (FMA chains over blocks of 64 input
 //                     channels, then the block sums): identical bits for any thread count, image width or tile
 //                     offset (the GEMM paths sum in blocks that depend on the width).
-//   conv2d            the dispatcher: depthwise → conv2d_depthwise, stride 1 / dilation 1 / groups 1 (1×1 too:
-//                     as fast as the 1×1 GEMM, bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512,
-//                     1×1/s1/p0 → conv2d_1x1, else conv2d_im2col.
+//   conv2d            the dispatcher: depthwise → conv2d_depthwise, groups 1 (1×1 too: as fast as the 1×1 GEMM,
+//                     bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512, 1×1/s1/p0 →
+//                     conv2d_1x1, else conv2d_im2col.
 //
 // Threading (core/parallel.hpp): the work is cut into units — (image, group, fixed-size block of output pixels) for
 // the GEMM paths, (image, output channel) for depthwise — whose boundaries depend only on the shapes. Each unit
@@ -256,7 +258,8 @@ struct AxisMap {
 
 // One growable buffer per thread and per purpose (Slot), reused across calls: no allocation in the hot loop,
 // memory bounded by the largest block ever requested on that thread. Slots in use: 0 im2col columns, 1 depthwise
-// row, 2 conv_transpose2d columns, 3 gated_conv2d pre-gate block, 4 conv_transpose2d_gather GEMM output.
+// row, 2 conv_transpose2d columns, 3 gated_conv2d pre-gate block, 4 conv_transpose2d_gather GEMM output,
+// 5 conv2d_direct panel, 6 conv_transpose2d_direct panel.
 template <int Slot>
 inline float* thread_scratch(int64_t floats) {
   thread_local std::vector<float> buf;
@@ -413,9 +416,10 @@ inline bool conv2d_is_depthwise(const Tensor<float>& x, const Tensor<float>& wei
   return p.groups == x.size(1) && weight.size(1) == 1;
 }
 
-// conv2d_direct handles stride 1, dilation 1, groups 1, any kernel size (1×1 included), padding and padding mode.
-inline bool conv2d_is_direct(const Conv2dParams& p) {
-  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1;
+// conv2d_direct handles groups 1 with any stride, dilation, padding (mode) and kernel up to kDirectMaxKw wide.
+inline bool conv2d_is_direct(const Conv2dParams& p) { return p.groups == 1; }
+inline bool conv2d_is_direct(const Tensor<float>& weight, const Conv2dParams& p) {
+  return conv2d_is_direct(p) && weight.size(3) <= kDirectMaxKw;
 }
 
 // Output rows per conv2d_direct work unit: enough that the kh − 1 halo rows copied into the panel are a small
@@ -435,12 +439,17 @@ inline std::vector<float> pack_direct_weights(const float* w, int64_t cout, int6
   return packed;
 }
 
-// Copies input rows [iy0, iy0 + rows) of the padded input (row iy0 = output row 0 − pad_top, any border mode) of
-// all channels into panel[ic][r][c], c = padded column (0 = pad_left columns left of the image). Columns from
-// padded_w to row_stride are zeroed: the last vector of a tile reads them, and zeros keep them finite.
+// Copies input rows [iy0, iy0 + rows) of the padded input (row iy0 = the band's first output row · stride − pad_top,
+// any border mode) of all channels into panel[ic][r][phase][j]: padded column c (0 = pad_left columns left of the
+// image) goes to phase c mod sw, position c div sw, so stride-sw outputs read consecutive floats
+// (conv2d_direct_kernel.hpp). Each phase is phase_w floats; positions past its last column are zeroed: the last
+// vector of a tile reads them, and zeros keep them finite.
 inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t h, int64_t w, int64_t iy0,
-                              int64_t rows, int64_t row_stride, int64_t pad_left, int64_t padded_w,
+                              int64_t rows, int64_t sw, int64_t phase_w, int64_t pad_left, int64_t padded_w,
                               const int64_t* colmap, PaddingMode mode) {
+  const int64_t row_stride = sw * phase_w;
+  // The columns copied straight from the image: [c0, c1) of the padded row.
+  const int64_t c0 = std::min(pad_left, padded_w), c1 = std::min(pad_left + w, padded_w);
   for (int64_t ic = 0; ic < cin; ++ic)
     for (int64_t r = 0; r < rows; ++r) {
       float* dst = panel + (ic * rows + r) * row_stride;
@@ -450,10 +459,20 @@ inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t
         continue;
       }
       const float* src = x + (ic * h + iy) * w;
-      for (int64_t c = 0; c < pad_left; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
-      std::memcpy(dst + pad_left, src, size_t(w) * sizeof(float));
-      for (int64_t c = pad_left + w; c < padded_w; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
-      std::fill(dst + padded_w, dst + row_stride, 0.0f);
+      if (sw == 1) {
+        for (int64_t c = 0; c < c0; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+        if (c1 > c0) std::memcpy(dst + c0, src + (c0 - pad_left), size_t(c1 - c0) * sizeof(float));
+        for (int64_t c = std::max(c0, c1); c < padded_w; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+        std::fill(dst + padded_w, dst + row_stride, 0.0f);
+        continue;
+      }
+      for (int64_t ph = 0; ph < sw; ++ph) {
+        float* d = dst + ph * phase_w;
+        int64_t j = 0;
+        for (int64_t c = ph; c < padded_w; c += sw, ++j)
+          d[j] = c >= c0 && c < c1 ? src[c - pad_left] : colmap[c] < 0 ? 0.0f : src[colmap[c]];
+        std::fill(d + j, d + phase_w, 0.0f);
+      }
     }
 }
 
@@ -506,23 +525,23 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
   return detail::conv2d_gemm_plain(x, weight, bias, p, /*direct=*/false);
 }
 
-// Direct convolution for stride 1, dilation 1, groups 1 (the 3×3 workhorse): no im2col buffer, no GEMM. Work units
-// are (image, band of kDirectBandRows output rows); a unit copies the band's padded input rows into a per-thread
-// panel, then runs register tiles of 8 output channels × up to 48 pixels (AVX-512; ops/conv2d_direct_kernel.hpp)
-// over it.
+// Direct convolution, groups 1, any stride / dilation / padding (the 3×3 s1 workhorse, Real-CUGAN's 2×2 s2 down
+// convs, IS-Net's dilated 3×3): no im2col buffer, no GEMM. Work units are (image, band of kDirectBandRows output
+// rows); a unit copies the band's padded input rows into a per-thread panel (columns split into `stride` phases),
+// then runs register tiles of 8 output channels × up to 48 pixels (AVX-512; ops/conv2d_direct_kernel.hpp) over it.
 // Every output is summed in an order fixed by the shapes alone (conv2d_direct_kernel.hpp, "Summation order"), so
 // the bits do not depend on the thread count, the image width or where a pipeline tile starts.
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                    const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
-  PIXFORGE_CHECK(detail::conv2d_is_direct(p), ErrorCode::invalid_argument,
-                 "conv2d_direct: needs stride 1, dilation 1 and groups 1 (weight=",
-                 weight_in.shape().str(), ", stride (", p.stride_h, ", ", p.stride_w, "), dilation (", p.dilation_h,
-                 ", ", p.dilation_w, "), groups ", p.groups, ")");
+  PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
+                 "conv2d_direct: needs groups 1 and a kernel at most ", detail::kDirectMaxKw, " wide (weight=",
+                 weight_in.shape().str(), ", groups ", p.groups, ")");
   using S = detail::SimdBest;
   const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
   const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
   const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  const int64_t sh = p.stride_h, sw = p.stride_w, dh = p.dilation_h, dw = p.dilation_w;
   const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
   const int64_t hout = ys[2], wout = ys[3];
   constexpr int64_t ocb = S::kOcb, tile_px = S::kPv * S::W;
@@ -532,12 +551,13 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
     bpack.assign(size_t((cout + ocb - 1) / ocb * ocb), 0.0f);
     std::copy(bias.data(), bias.data() + cout, bpack.begin());
   }
-  // Padded row width and the source column of each padded column (left and right borders only are used).
-  const int64_t padded_w = wout + kw - 1;
+  // Padded columns the outputs read, and the source column of each (left and right borders only are used).
+  const int64_t padded_w = (wout - 1) * sw + (kw - 1) * dw + 1;
   std::vector<int64_t> colmap(static_cast<size_t>(padded_w));
   for (int64_t c = 0; c < padded_w; ++c)
     colmap[size_t(c)] = detail::pad_source_index(c - p.pad_left, w, p.padding_mode);
-  const int64_t row_stride = (padded_w + S::W + 15) / 16 * 16;  // slack ≥ one vector for the last tile's reads
+  // Each phase: its columns plus ≥ one vector of zeroed slack for the last tile's reads, 64-byte aligned.
+  const int64_t phase_w = ((padded_w + sw - 1) / sw + S::W + 15) / 16 * 16, row_stride = sw * phase_w;
   const int64_t bands = (hout + detail::kDirectBandRows - 1) / detail::kDirectBandRows;
   Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
@@ -545,15 +565,17 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
   const double unit_flops = 2.0 * double(detail::kDirectBandRows * wout * cout * cin * kh * kw);
   parallel_for_work(0, n_img * bands, unit_flops, [&](int64_t unit) {
     const int64_t n = unit / bands, oy0 = (unit % bands) * detail::kDirectBandRows;
-    const int64_t out_rows = std::min(detail::kDirectBandRows, hout - oy0), rows = out_rows + kh - 1;
+    const int64_t out_rows = std::min(detail::kDirectBandRows, hout - oy0);
+    const int64_t rows = (out_rows - 1) * sh + (kh - 1) * dh + 1;
     // 64-byte aligned (row_stride is a multiple of 16 floats), so the kx = 0 loads never straddle a cache line.
     float* scratch = detail::thread_scratch<5>(cin * rows * row_stride + 15);
     float* panel = scratch + (16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16;
-    detail::fill_direct_panel(panel, x.data() + n * cin * h * w, cin, h, w, oy0 - p.pad_top, rows, row_stride,
-                              p.pad_left, padded_w, colmap.data(), p.padding_mode);
+    detail::fill_direct_panel(panel, x.data() + n * cin * h * w, cin, h, w, oy0 * sh - p.pad_top, rows, sw,
+                              phase_w, p.pad_left, padded_w, colmap.data(), p.padding_mode);
     detail::DirectTile t;
     t.ic_stride = rows * row_stride;
-    t.row_stride = row_stride;
+    t.ky_stride = dh * row_stride;
+    for (int64_t kx = 0; kx < kw; ++kx) t.kx_off[kx] = (kx * dw) % sw * phase_w + (kx * dw) / sw;
     t.kh = kh;
     t.kw = kw;
     // Channel blocks innermost: the input columns of one pixel tile (Cin·kH rows of ≤ 50 floats) are re-read by
@@ -569,7 +591,7 @@ inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float
           // Input-channel blocks in order: partial sums go through y (see conv2d_direct_kernel.hpp).
           for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock) {
             t.cin = std::min(detail::kDirectIcBlock, cin - ic0);
-            t.panel = panel + ic0 * rows * row_stride + r * row_stride + ox0;
+            t.panel = panel + ic0 * rows * row_stride + r * sh * row_stride + ox0;
             t.wpack = wpack.data() + (oc0 * cin + ic0 * ocb) * kh * kw;
             t.accumulate = ic0 > 0;
             const bool last = ic0 + t.cin == cin;
@@ -690,7 +712,7 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
   detail::count_macs(conv2d_output_shape(x.shape(), weight.shape(), p).numel() * (weight.numel() / weight.size(0)));
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-  if (detail::conv2d_is_direct(p)) return conv2d_direct(x, weight, bias, p);
+  if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
 #endif
   const bool direct = detail::conv2d_is_pointwise(weight, p);
   return detail::conv2d_gemm_plain(x, weight, bias, p, direct);

@@ -9,7 +9,12 @@
 //
 // Input comes from a *panel*: the rows the tile needs, already padded (zeros / reflect / replicate) and with zeroed
 // slack on the right, so the kernel has no branch for borders: output column ox, tap (ky, kx) reads
-// panel[ic·ic_stride + (row + ky)·row_stride + ox + kx].
+// panel[ic·ic_stride + ky·ky_stride + kx_off[kx] + ox] (from the tile's first row and column). Stride 1,
+// dilation 1: ky_stride = one panel row, kx_off[kx] = kx. Dilation d: ky_stride = d rows, kx_off[kx] = d·kx.
+// Stride s along x: the panel stores each padded row as s phases (columns c ≡ 0, 1, … mod s, each contiguous), so
+// the PV·W consecutive outputs of a tile still read consecutive floats: kx_off[kx] = ((d·kx) mod s)·phase_w +
+// (d·kx) div s. The transposed-conv phase kernels (ops/conv_transpose2d.hpp) use the same tile with their own
+// offsets.
 //
 // Summation order: input channels are cut into fixed blocks of kDirectIcBlock; within a block every output is one
 // FMA chain over (ic, ky, kx) in increasing order starting from +0, and the block sums are added in block order,
@@ -107,10 +112,14 @@ constexpr int64_t kDirectIcBlock = 64;
 // The largest kOcb of any traits: the size of DirectTile::y.
 constexpr int kDirectMaxOcb = 8;
 
+// The largest kernel width the tile takes (kx_off's size); wider kernels use another conv2d path.
+constexpr int kDirectMaxKw = 16;
+
 struct DirectTile {
   const float* panel;     // input for this tile's output row, at its first output column
   int64_t ic_stride;      // panel floats between input channels
-  int64_t row_stride;     // panel floats between rows
+  int64_t ky_stride;      // panel floats between kernel rows ky and ky + 1
+  int64_t kx_off[kDirectMaxKw];  // panel offset of kernel column kx
   int64_t cin, kh, kw;
   const float* wpack;     // [cin][kh][kw][S::kOcb] of this channel block
   float* y[kDirectMaxOcb];  // output row pointers at the first column; nullptr = channel past Cout (not stored)
@@ -132,14 +141,16 @@ inline void direct_tile(const DirectTile& t) {
     for (int v = 0; v < PV; ++v) acc[o][v] = S::zero();
   const float* w = t.wpack;
   const int64_t kw = KW > 0 ? KW : t.kw;
+  int64_t off[KW > 0 ? KW : kDirectMaxKw];  // a local copy: stays in registers / stack, not re-read through t
+  for (int64_t kx = 0; kx < kw; ++kx) off[kx] = t.kx_off[kx];
   for (int64_t ic = 0; ic < t.cin; ++ic)
     for (int64_t ky = 0; ky < t.kh; ++ky) {
-      const float* row = t.panel + ic * t.ic_stride + ky * t.row_stride;
+      const float* row = t.panel + ic * t.ic_stride + ky * t.ky_stride;
 #pragma GCC unroll 4
       for (int64_t kx = 0; kx < kw; ++kx, w += OCB) {
         V xv[PV];
 #pragma GCC unroll 8
-        for (int v = 0; v < PV; ++v) xv[v] = S::loadu(row + kx + v * W);
+        for (int v = 0; v < PV; ++v) xv[v] = S::loadu(row + off[kx] + v * W);
 #pragma GCC unroll 8
         for (int o = 0; o < OCB; ++o) {
           const V wb = S::bcast(w + o);
@@ -174,10 +185,13 @@ inline void direct_tile_pv_kw(const DirectTile& t, int pv) {
   }
 }
 
-// Runs the tile with pv (1..S::kPv) vectors; 3-wide kernels get the unrolled instantiation.
+// Runs the tile with pv (1..S::kPv) vectors; 3-, 2- and 1-wide kernels (3×3 convs; 2×2 stride-2 convs and the 2×2-
+// or 1×1-tap phases of transposed convs; 1×1 convs) get unrolled instantiations.
 template <class S>
 inline void direct_tile_pv(const DirectTile& t, int pv) {
   if (t.kw == 3) direct_tile_pv_kw<S, 3>(t, pv);
+  else if (t.kw == 2) direct_tile_pv_kw<S, 2>(t, pv);
+  else if (t.kw == 1) direct_tile_pv_kw<S, 1>(t, pv);
   else direct_tile_pv_kw<S, 0>(t, pv);
 }
 

@@ -40,7 +40,12 @@
 //                            ordinary stride-1 correlation of x with that phase's taps (k4 s2: 2×2 taps per
 //                            phase), so each phase is im2col + GEMM and every output is written once. Same FLOPs
 //                            (no multiplications by inserted zeros, unlike the "zero-upsample then conv" recipe).
-//   conv_transpose2d         the dispatcher: gather when Cin_g ≤ Cout_g (and phases have > 1 tap), else col2im.
+//   conv_transpose2d_direct  groups 1: the same phase view, each phase run by conv2d_direct's register-blocked tile
+//                            (k2 s2: four 1×1 convs interleaved into the 2× grid; k4 s2: four 2×2-tap convs); no
+//                            column buffer, no GEMM, outputs summed in a fixed order (bits independent of threads,
+//                            map size and tile offset).
+//   conv_transpose2d         the dispatcher: direct for groups 1 when built with AVX2+FMA or AVX-512; otherwise
+//                            gather when Cin_g ≤ Cout_g (and phases have > 1 tap), else col2im.
 #pragma once
 
 #include <algorithm>
@@ -479,6 +484,164 @@ inline Tensor<float> conv_transpose2d_gather(const Tensor<float>& x_in, const Te
   return y;
 }
 
+// Direct phase kernels (groups 1): each output phase (oy mod sh, ox mod sw) is a stride-1 correlation of x with
+// that phase's taps — four 1×1 convs for k2 s2 (Real-CUGAN's up convs), four 2×2-tap convs for k4 s2 — run by the
+// register-blocked tile of conv2d_direct (ops/conv2d_direct_kernel.hpp): no column buffer, no GEMM, no scatter.
+// Work unit = (image, row phase, band of kDirectBandRows phase rows): it copies the input rows the band reads
+// (zero rows/columns outside the image) into a panel, then for every column phase, 48-pixel tile and block of 8
+// output channels runs the tile into a small buffer, which is written to the phase's output pixels (stride sw)
+// with the activation. Phases without taps (k < s) get the bias alone.
+// Summation order, as conv2d_direct: per output, FMA chains over (ic, tap row, tap column) within blocks of 64
+// input channels, the block sums added in order, then the bias — fixed by the shapes, so the bits do not depend
+// on the thread count, the image size or where a pipeline tile starts.
+inline Tensor<float> conv_transpose2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                             const Tensor<float>& bias_in = Tensor<float>(),
+                                             const ConvTranspose2dParams& p = {}) {
+  detail::conv_transpose2d_check(x_in, weight_in, bias_in, p, "conv_transpose2d_direct");
+  PIXFORGE_CHECK(p.groups == 1 && weight_in.size(3) <= p.stride_w * detail::kDirectMaxKw,
+                 ErrorCode::invalid_argument, "conv_transpose2d_direct: needs groups 1 and at most ",
+                 detail::kDirectMaxKw, " taps per column phase (groups ", p.groups, ", weight=",
+                 weight_in.shape().str(), ")");
+  using S = detail::SimdBest;
+  constexpr int64_t ocb = S::kOcb, tile_px = S::kPv * S::W;
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const Shape ys = conv_transpose2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t kh = weight.size(2), kw = weight.size(3), cout = ys[1], hout = ys[2], wout = ys[3];
+  const int64_t sh = p.stride_h, sw = p.stride_w;
+  const std::vector<detail::TransposePhase> phy =
+      detail::transpose_phases(kh, sh, p.dilation_h, p.padding_h, hout);
+  const std::vector<detail::TransposePhase> phx =
+      detail::transpose_phases(kw, sw, p.dilation_w, p.padding_w, wout);
+
+  // Weights per phase (py, px): [ceil(Cout / ocb)][Cin][a][b][ocb] = w[ic, oc, taps_y[a], taps_x[b]].
+  const int64_t cblocks = (cout + ocb - 1) / ocb;
+  std::vector<std::vector<float>> wpack(size_t(sh * sw));
+  for (int64_t py = 0; py < sh; ++py)
+    for (int64_t px = 0; px < sw; ++px) {
+      const auto& ay = phy[size_t(py)];
+      const auto& ax = phx[size_t(px)];
+      const int64_t ty = int64_t(ay.taps.size()), tx = int64_t(ax.taps.size()), taps = cin * ty * tx;
+      std::vector<float>& wp = wpack[size_t(py * sw + px)];
+      wp.assign(size_t(cblocks * taps * ocb), 0.0f);
+      for (int64_t oc = 0; oc < cout; ++oc)
+        for (int64_t ic = 0; ic < cin; ++ic)
+          for (int64_t a = 0; a < ty; ++a)
+            for (int64_t b = 0; b < tx; ++b)
+              wp[size_t(((oc / ocb) * taps + (ic * ty + a) * tx + b) * ocb + oc % ocb)] =
+                  weight(ic, oc, ay.taps[size_t(a)], ax.taps[size_t(b)]);
+    }
+  std::vector<float> bpack(size_t(cblocks * ocb), 0.0f);
+  if (bias.defined()) std::copy(bias.data(), bias.data() + cout, bpack.begin());
+
+  // Panel columns: input column ix = ix_base + c. A column phase's tile at phase column v reads ix = v − q_b for
+  // its taps b, so the panel spans every phase's [t_lo − max q, t_hi − min q).
+  int64_t qx_max = 0, ix_base = 0, ix_end = 0;
+  bool any_x = false;
+  for (const auto& ax : phx)
+    for (int64_t q : ax.q) qx_max = std::max(qx_max, q);
+  for (const auto& ax : phx) {
+    if (ax.taps.empty() || ax.t_hi <= ax.t_lo) continue;
+    const int64_t lo = ax.t_lo - qx_max, hi = ax.t_hi - *std::min_element(ax.q.begin(), ax.q.end());
+    ix_base = any_x ? std::min(ix_base, lo) : lo;
+    ix_end = any_x ? std::max(ix_end, hi) : hi;
+    any_x = true;
+  }
+  const int64_t panel_w = std::max<int64_t>(ix_end - ix_base, 0);
+  const int64_t row_stride = (panel_w + tile_px + S::W + 15) / 16 * 16;  // slack for the last tile's reads
+
+  Tensor<float> y = Tensor<float>::empty(ys);
+  float* yd = y.data();
+  const float* xd = x.data();
+  const int64_t band_rows = detail::kDirectBandRows;
+  std::vector<int64_t> bands_before(size_t(sh + 1), 0);  // work units: bands of every row phase, in order
+  for (int64_t py = 0; py < sh; ++py) {
+    const auto& ay = phy[size_t(py)];
+    bands_before[size_t(py + 1)] = bands_before[size_t(py)] + (ay.t_hi - ay.t_lo + band_rows - 1) / band_rows;
+  }
+  const int64_t units = bands_before[size_t(sh)];
+
+  const double unit_flops = 2.0 * double(band_rows * wout * cout * cin * kh * kw) / double(sh * sw);
+  parallel_for_work(0, n_img * units, unit_flops, [&](int64_t unit) {
+    const int64_t n = unit / units, u = unit % units;
+    const int64_t py = int64_t(std::upper_bound(bands_before.begin(), bands_before.end(), u) - bands_before.begin()) - 1;
+    const auto& ay = phy[size_t(py)];
+    const int64_t t0 = ay.t_lo + (u - bands_before[size_t(py)]) * band_rows;
+    const int64_t nt = std::min(band_rows, ay.t_hi - t0);
+    const int64_t ty = int64_t(ay.taps.size());
+    float* yn = yd + n * cout * hout * wout;
+    // Writes v ↦ act(src[v] or fill) to the outputs of phase row t, column phase ax, phase columns [v0, v0 + nv).
+    auto write = [&](int64_t oc, int64_t t, const detail::TransposePhase& ax, int64_t v0, int64_t nv,
+                     const float* src, float fill) {
+      float* yrow = yn + (oc * hout + ay.r - p.padding_h + sh * t) * wout + ax.r - p.padding_w + sw * v0;
+      for (int64_t v = 0; v < nv; ++v) yrow[v * sw] = apply_act(src ? src[v] : fill, p.act);
+    };
+    auto write_bias = [&](const detail::TransposePhase& ax) {  // outputs no tap reaches (k < s): bias only
+      for (int64_t oc = 0; oc < cout; ++oc)
+        for (int64_t t = t0; t < t0 + nt; ++t) write(oc, t, ax, ax.t_lo, ax.t_hi - ax.t_lo, nullptr, bpack[size_t(oc)]);
+    };
+    if (ty == 0 || !any_x) {
+      for (const auto& ax : phx) write_bias(ax);
+      return;
+    }
+    // Panel rows: input row iy = t0 − qy_max + r; tap a of phase row t reads r = t − t0 + qy_max − q_a.
+    const int64_t qy_min = ay.q.front(), qy_max = ay.q.back();  // q grows with the tap index
+    const int64_t rows = nt + qy_max - qy_min, iy0 = t0 - qy_max;
+    float* scratch = detail::thread_scratch<6>(cin * rows * row_stride + 15 + ocb * tile_px);
+    float* panel = scratch + (16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16;
+    float* buf = panel + cin * rows * row_stride;  // ocb rows of tile_px: one tile's results
+    for (int64_t ic = 0; ic < cin; ++ic)
+      for (int64_t r = 0; r < rows; ++r) {
+        float* dst = panel + (ic * rows + r) * row_stride;
+        const int64_t iy = iy0 + r;
+        std::fill(dst, dst + row_stride, 0.0f);
+        if (iy < 0 || iy >= h) continue;
+        const int64_t lo = std::clamp<int64_t>(0, ix_base, ix_base + panel_w);
+        const int64_t hi = std::clamp<int64_t>(w, lo, ix_base + panel_w);
+        std::copy(xd + ((n * cin + ic) * h + iy) * w + lo, xd + ((n * cin + ic) * h + iy) * w + hi, dst + lo - ix_base);
+      }
+    detail::DirectTile tile;
+    tile.ic_stride = rows * row_stride;
+    // Consecutive taps of a phase differ by the same q step (d / gcd(s, d)); tap a's row is qy_max − q_a.
+    tile.ky_stride = ty > 1 ? -(ay.q[1] - ay.q[0]) * row_stride : 0;
+    tile.kh = ty;
+    for (int64_t px = 0; px < sw; ++px) {
+      const auto& ax = phx[size_t(px)];
+      const int64_t tx = int64_t(ax.taps.size());
+      if (ax.t_hi <= ax.t_lo) continue;
+      if (tx == 0) {
+        write_bias(ax);
+        continue;
+      }
+      tile.kw = tx;
+      for (int64_t b = 0; b < tx; ++b) tile.kx_off[b] = qx_max - ax.q[size_t(b)];
+      const float* wp = wpack[size_t(py * sw + px)].data();
+      for (int64_t t = t0; t < t0 + nt; ++t)
+        for (int64_t v0 = ax.t_lo; v0 < ax.t_hi; v0 += tile_px) {
+          const int64_t npx = std::min(tile_px, ax.t_hi - v0);
+          const int pv = int((npx + S::W - 1) / S::W);
+          tile.last_n = int(npx - (pv - 1) * S::W);
+          // Row of tap 0: r = t − t0 + qy_max − q_0; column of tap b: v0 − qx_max − ix_base + kx_off[b].
+          const float* base = panel + (t - t0 + qy_max - ay.q[0]) * row_stride + (v0 - qx_max - ix_base);
+          for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
+            for (int64_t o = 0; o < ocb; ++o) tile.y[o] = buf + o * tile_px;
+            for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock) {
+              tile.cin = std::min(detail::kDirectIcBlock, cin - ic0);
+              tile.panel = base + ic0 * rows * row_stride;
+              tile.wpack = wp + (oc0 * cin + ic0 * ocb) * ty * tx;
+              tile.accumulate = ic0 > 0;
+              tile.bias = ic0 + tile.cin == cin ? bpack.data() + oc0 : nullptr;
+              detail::direct_tile_pv<S>(tile, pv);
+            }
+            for (int64_t o = 0; o < ocb && oc0 + o < cout; ++o)
+              write(oc0 + o, t, ax, v0, npx, buf + o * tile_px, 0.0f);
+          }
+        }
+    }
+  });
+  return y;
+}
+
 // The dispatcher. Per input pixel, col2im pushes Cout_g·kH·kW column values through its scatter and gather pulls
 // Cin_g·kH·kW values through its im2col, so gather wins when Cin_g ≤ Cout_g — unless every phase has a single tap
 // (kH·kW ≤ sh·sw, e.g. Real-CUGAN's k2 s2), where col2im's scatter is a plain strided copy and measured faster.
@@ -487,6 +650,10 @@ inline Tensor<float> conv_transpose2d(const Tensor<float>& x, const Tensor<float
                                       const ConvTranspose2dParams& p = {}) {
   detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d");
   detail::count_macs(x.numel() * (weight.numel() / weight.size(0)));  // weight [Cin, Cout/g, kH, kW]
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  if (p.groups == 1 && weight.size(3) <= p.stride_w * detail::kDirectMaxKw)
+    return conv_transpose2d_direct(x, weight, bias, p);
+#endif
   const int64_t cin_g = x.size(1) / p.groups, cout_g = weight.size(1);
   const bool multi_tap = weight.size(2) * weight.size(3) > p.stride_h * p.stride_w;
   if (cin_g <= cout_g && multi_tap) return conv_transpose2d_gather(x, weight, bias, p);
