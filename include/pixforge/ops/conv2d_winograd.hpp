@@ -1,0 +1,300 @@
+// pixforge/ops/conv2d_winograd.hpp — 3×3 stride-1 convolution by Winograd's minimal filtering, F(4×4, 3×3).
+//
+// What it computes: exactly conv2d (ops/conv2d.hpp) for a 3×3 kernel, stride 1, dilation 1, groups 1, any padding
+// and padding mode, fused bias + activation — with 36 multiplications per 4×4 output tile and input/output channel
+// pair instead of 144 (4× fewer; the transforms add back a little).
+//
+// The formula (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks"): the output is cut into
+// 4×4 tiles; tile (ty, tx) needs the 6×6 input patch d starting at padded-input row 4·ty, column 4·tx. For every
+// output channel oc
+//
+//   Y_tile[oc] = Aᵀ [ Σ_ic (G g[oc, ic] Gᵀ) ⊙ (Bᵀ d[ic] B) ] A          (⊙: element-wise, 6×6)
+//
+// so the work splits into: U = G g Gᵀ, once per layer (weights, 6×6 per channel pair: winograd_transform_weights);
+// V = Bᵀ d B per tile and input channel; for each of the 36 positions ξ of the 6×6 a matrix product
+// M[ξ][oc][tile] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][tile] (36 batched GEMMs, where all the FLOPs are); Aᵀ M A per tile
+// and output channel. The matrices come from interpolating at the points 0, +1, −1, +2, −2 and ∞:
+//
+//   Bᵀ = [ 4  0 −5  0  1  0 ]    G = [  1/4     0     0  ]    Aᵀ = [ 1  1  1  1  1  0 ]
+//        [ 0 −4 −4  1  1  0 ]        [ −1/6  −1/6  −1/6 ]         [ 0  1 −1  2 −2  0 ]
+//        [ 0  4 −4 −1  1  0 ]        [ −1/6   1/6  −1/6 ]         [ 0  1  1  4  4  0 ]
+//        [ 0 −2 −1  2  1  0 ]        [  1/24  1/12  1/6 ]         [ 0  1 −1  8 −8  1 ]
+//        [ 0  2 −1 −2  1  0 ]        [  1/24 −1/12  1/6 ]
+//        [ 0  4  0 −5  0  1 ]        [   0     0     1  ]
+//
+// Why these points: the transforms' entries grow like the points' powers (Aᵀ has 2³ = 8 in its last row, Bᵀ has 5),
+// and float rounding grows with them. The smallest-magnitude points (0, ±1, ±2) keep F(4×4, 3×3) within ~1e-6 of
+// the direct sum for unit-scale data (tests/ops/test_conv2d_winograd.cpp prints the measured error); F(6×6, 3×3)
+// needs ±1/2 and ±3 (or ±4) as well and loses about another decimal digit, which is why this file stops at F(4, 3).
+//
+// Shapes: x [N, Cin, H, W], weight [Cout, Cin, 3, 3], bias [Cout] or undefined, y [N, Cout, Hout, Wout] as conv2d.
+// Tile grid: tiles are anchored at output pixel (0, 0): tile (ty, tx) covers output rows 4ty..4ty+3 and columns
+// 4tx..4tx+3 (the last row/column of tiles is cut at Hout/Wout, and the input beyond the padded map reads as 0).
+// A pipeline that tiles the image and wants bit-identical results must start its tiles on multiples of 4 output
+// pixels (of this layer) and give each tile the halo a 3×3 conv needs — then every 4×4 Winograd tile sees the same
+// 6×6 input and gives the same bits.
+//
+//     auto y = conv2d_winograd(x, weight, bias, Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.1f)));
+//     auto u = winograd_transform_weights(weight);            // once per layer
+//     auto y2 = conv2d_winograd(x, weight, bias, p, u.get());  // ... then per call
+//
+// Pitfalls:
+//   * float error grows with the tile size (see above); the result is not bit-identical to conv2d_direct;
+//   * outputs depend on the tile grid (a value's rounding depends on which 6×6 patch it was computed in), so the
+//     grid is fixed to the output origin; tiles of a pipeline must start at multiples of 4;
+//   * an Inf or NaN in the input spreads to the whole 4×4 tile (the transforms add and subtract neighbours), where a
+//     direct convolution would only spoil the outputs whose 3×3 window contains it.
+//
+// Implementations:
+//   conv2d_winograd_ref  the formula above in plain loops, in double: for reading and for tests.
+//   conv2d_winograd      work units (image, tile row, chunk of ≤ 48 tiles); per unit: for each input channel, copy
+//                        the 6 padded input rows (no padded copy of the map), transform S::W tiles at a time into
+//                        V[36][Cin][tiles]; then per block of 8 output channels the 36 GEMMs (register tile 8
+//                        channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into M[36][8][tiles] and the output
+//                        transform + bias straight into y; the activation runs on the unit's rows while in cache.
+//                        Extra memory per thread: 36·Cin·48 + 36·8·48 floats (V is capped at 1 MiB by chunking).
+//                        FLOPs ≈ 36/144 of the direct count plus the transforms.
+// Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
+// kWinoIcBlock (64), the block sums added in order, then the output transform — fixed by Cin alone, so the bits do
+// not depend on the thread count, the chunking or the map size (only on the 6×6 input patch of the tile).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "pixforge/ops/conv2d.hpp"
+#include "pixforge/ops/conv2d_winograd_kernel.hpp"
+
+namespace pixforge {
+
+namespace detail {
+
+// The transform matrices of the header comment (double: the reference and the weight transform use them).
+constexpr double kWinoBT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                  {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+constexpr double kWinoG[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+constexpr double kWinoAT[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+
+// U = G g Gᵀ for one 3×3 kernel g (row-major), in double.
+inline void wino_kernel_transform(const float* g, double u[6][6]) {
+  double gg[6][3];  // G g
+  for (int i = 0; i < 6; ++i)
+    for (int b = 0; b < 3; ++b) {
+      gg[i][b] = 0;
+      for (int a = 0; a < 3; ++a) gg[i][b] += kWinoG[i][a] * double(g[a * 3 + b]);
+    }
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j) {
+      u[i][j] = 0;
+      for (int b = 0; b < 3; ++b) u[i][j] += gg[i][b] * kWinoG[j][b];
+    }
+}
+
+inline bool conv2d_winograd_applicable(const Tensor<float>& weight, const Conv2dParams& p) {
+  return weight.dim() == 4 && weight.size(2) == 3 && weight.size(3) == 3 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1;
+}
+
+inline void conv2d_winograd_check(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                  const Conv2dParams& p, const char* op) {
+  conv2d_check(x, weight, bias, p, op);
+  PIXFORGE_CHECK(conv2d_winograd_applicable(weight, p), ErrorCode::invalid_argument, op,
+                 ": needs a 3x3 kernel, stride 1, dilation 1 and groups 1 (weight=", weight.shape().str(),
+                 ", stride (", p.stride_h, ", ", p.stride_w, "), dilation (", p.dilation_h, ", ", p.dilation_w,
+                 "), groups ", p.groups, ")");
+}
+
+}  // namespace detail
+
+// Weights transformed for conv2d_winograd: u[ξ][oc block][ic][ocb], ξ = 6·i + j of U = G g Gᵀ, output channels in
+// blocks of ocb (the kernel's register tile; zero-padded past cout).
+struct WinogradWeights {
+  int64_t cout = 0, cin = 0, ocb = 0;
+  std::vector<float> u;
+};
+
+// U = G g Gᵀ for every (oc, ic), computed in double and rounded once, in the fast kernel's layout.
+inline std::shared_ptr<const WinogradWeights> winograd_transform_weights(const Tensor<float>& weight_in) {
+  check_rank(weight_in, 4, "winograd_transform_weights", "weight");
+  PIXFORGE_CHECK(weight_in.size(2) == 3 && weight_in.size(3) == 3, ErrorCode::invalid_argument,
+                 "winograd_transform_weights: needs a 3x3 kernel, weight=", weight_in.shape().str());
+  const Tensor<float> weight = weight_in.contiguous();
+  auto out = std::make_shared<WinogradWeights>();
+  const int64_t cout = weight.size(0), cin = weight.size(1), ocb = detail::SimdBest::kOcb;
+  const int64_t nocb = (cout + ocb - 1) / ocb;
+  out->cout = cout;
+  out->cin = cin;
+  out->ocb = ocb;
+  out->u.assign(size_t(36 * nocb * cin * ocb), 0.0f);
+  double u[6][6];
+  for (int64_t oc = 0; oc < cout; ++oc)
+    for (int64_t ic = 0; ic < cin; ++ic) {
+      detail::wino_kernel_transform(weight.data() + (oc * cin + ic) * 9, u);
+      for (int64_t xi = 0; xi < 36; ++xi)
+        out->u[size_t(((xi * nocb + oc / ocb) * cin + ic) * ocb + oc % ocb)] = float(u[xi / 6][xi % 6]);
+    }
+  return out;
+}
+
+// Reference: the formula of the header comment, one loop per index, in double (rounded to float at the end).
+inline Tensor<float> conv2d_winograd_ref(const Tensor<float>& x, const Tensor<float>& weight,
+                                         const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_winograd_check(x, weight, bias, p, "conv2d_winograd_ref");
+  const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
+  const int64_t H = x.size(2), W = x.size(3), cin = x.size(1);
+  const int64_t hpad = H + p.pad_top + p.pad_bottom, wpad = W + p.pad_left + p.pad_right;
+  Tensor<float> y = Tensor<float>::empty(ys);
+  // The padded input at padded coordinates (r, c); 0 beyond the padded map (only discarded outputs use it).
+  auto padded = [&](int64_t n, int64_t ic, int64_t r, int64_t c) -> double {
+    if (r >= hpad || c >= wpad) return 0.0;
+    const int64_t iy = detail::pad_source_index(r - p.pad_top, H, p.padding_mode);
+    const int64_t ix = detail::pad_source_index(c - p.pad_left, W, p.padding_mode);
+    return iy < 0 || ix < 0 ? 0.0 : double(x(n, ic, iy, ix));
+  };
+  for (int64_t n = 0; n < ys[0]; ++n)
+    for (int64_t oc = 0; oc < ys[1]; ++oc)
+      for (int64_t ty = 0; ty * 4 < ys[2]; ++ty)
+        for (int64_t tx = 0; tx * 4 < ys[3]; ++tx) {
+          double m[6][6] = {};  // Σ_ic U ⊙ V
+          for (int64_t ic = 0; ic < cin; ++ic) {
+            float g[9];
+            for (int k = 0; k < 9; ++k) g[k] = weight(oc, ic, k / 3, k % 3);
+            double u[6][6], d[6][6], bd[6][6] = {}, v[6][6] = {};
+            detail::wino_kernel_transform(g, u);
+            for (int r = 0; r < 6; ++r)
+              for (int c = 0; c < 6; ++c) d[r][c] = padded(n, ic, 4 * ty + r, 4 * tx + c);
+            for (int i = 0; i < 6; ++i)  // Bᵀ d
+              for (int c = 0; c < 6; ++c)
+                for (int r = 0; r < 6; ++r) bd[i][c] += detail::kWinoBT[i][r] * d[r][c];
+            for (int i = 0; i < 6; ++i)  // (Bᵀ d) B
+              for (int j = 0; j < 6; ++j)
+                for (int c = 0; c < 6; ++c) v[i][j] += bd[i][c] * detail::kWinoBT[j][c];
+            for (int i = 0; i < 6; ++i)
+              for (int j = 0; j < 6; ++j) m[i][j] += u[i][j] * v[i][j];
+          }
+          double am[4][6] = {};  // Aᵀ M
+          for (int a = 0; a < 4; ++a)
+            for (int j = 0; j < 6; ++j)
+              for (int i = 0; i < 6; ++i) am[a][j] += detail::kWinoAT[a][i] * m[i][j];
+          for (int a = 0; a < 4 && 4 * ty + a < ys[2]; ++a)
+            for (int b = 0; b < 4 && 4 * tx + b < ys[3]; ++b) {
+              double acc = bias.defined() ? double(bias(oc)) : 0.0;
+              for (int j = 0; j < 6; ++j) acc += am[a][j] * detail::kWinoAT[b][j];  // (Aᵀ M) A
+              y(n, oc, 4 * ty + a, 4 * tx + b) = apply_act(float(acc), p.act);
+            }
+        }
+  return y;
+}
+
+// The fast path (see "Implementations" above). `prepared` (from winograd_transform_weights(weight)) skips the
+// weight transform; it must belong to this weight.
+inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                     const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {},
+                                     const WinogradWeights* prepared = nullptr) {
+  detail::conv2d_winograd_check(x_in, weight_in, bias_in, p, "conv2d_winograd");
+  using S = detail::SimdBest;
+  constexpr int64_t W = S::W, OCB = S::kOcb;
+  std::shared_ptr<const WinogradWeights> own;
+  if (prepared == nullptr) {
+    own = winograd_transform_weights(weight_in);
+    prepared = own.get();
+  }
+  PIXFORGE_CHECK(prepared->cout == weight_in.size(0) && prepared->cin == weight_in.size(1) && prepared->ocb == OCB,
+                 ErrorCode::invalid_argument, "conv2d_winograd: prepared weights are for ", prepared->cout, "x",
+                 prepared->cin, " (block ", prepared->ocb, "), weight=", weight_in.shape().str());
+  const Tensor<float> x = x_in.contiguous(), bias = bias_in.contiguous();
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3), cout = weight_in.size(0);
+  const Shape ys = conv2d_output_shape(x.shape(), weight_in.shape(), p);
+  const int64_t hout = ys[2], wout = ys[3];
+  const int64_t hpad = h + p.pad_top + p.pad_bottom, wpad = w + p.pad_left + p.pad_right;
+  const int64_t th = (hout + 3) / 4, tw = (wout + 3) / 4, nocb = (cout + OCB - 1) / OCB;
+  // Chunk of tiles per unit: at most one register tile wide (kPv vectors) and V ≤ 1 MiB (stays in L2).
+  const int64_t v_cap = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
+  const int64_t nch = (tw + v_cap - 1) / v_cap;
+  const int64_t per = ((tw + nch - 1) / nch + W - 1) / W * W;
+  const int64_t tp = per;  // tiles per V row (the last chunk may use fewer)
+  const int64_t row_stride = (4 * tp + 4 + 15) / 16 * 16;
+  Tensor<float> y = Tensor<float>::empty(ys);
+  float* yd = y.data();
+  const float* xd = x.data();
+  const float* ud = prepared->u.data();
+
+  const double unit_flops = 2.0 * 36.0 * double(per * cin * cout);
+  parallel_for_work(0, n_img * th * nch, unit_flops, [&](int64_t unit) {
+    const int64_t n = unit / (th * nch), ty = unit / nch % th, tx0 = unit % nch * per;
+    const int64_t ntiles = std::min(per, tw - tx0), groups = (ntiles + W - 1) / W, tiles = groups * W;
+    float* vbuf = detail::thread_scratch<20>(36 * cin * tp);
+    float* mbuf = detail::thread_scratch<21>(36 * OCB * tp);
+    float* panel = detail::thread_scratch<22>(6 * row_stride);
+    const int64_t c0 = 4 * tx0, ncols = 4 * tiles + 4;  // padded columns [c0, c0 + ncols) of this chunk
+    // Panel columns whose source is simply column c0 + j − pad_left of the input row (memcpy); others are padding.
+    const int64_t j_lo = std::min(ncols, std::max<int64_t>(0, p.pad_left - c0));
+    const int64_t j_hi = std::max(j_lo, std::min(ncols, p.pad_left + w - c0));
+
+    // 1. V[ξ][ic][t] = Bᵀ d B, for every input channel.
+    for (int64_t ic = 0; ic < cin; ++ic) {
+      const float* plane = xd + (n * cin + ic) * h * w;
+      for (int64_t r = 0; r < 6; ++r) {
+        float* dst = panel + r * row_stride;
+        const int64_t pr = 4 * ty + r;
+        const int64_t iy = pr < hpad ? detail::pad_source_index(pr - p.pad_top, h, p.padding_mode) : -1;
+        if (iy < 0) {
+          std::fill(dst, dst + ncols, 0.0f);
+          continue;
+        }
+        const float* src = plane + iy * w;
+        for (int64_t j = 0; j < ncols; ++j) {
+          if (j == j_lo) j = j_hi;
+          if (j >= ncols) break;
+          const int64_t pc = c0 + j;
+          const int64_t ix = pc < wpad ? detail::pad_source_index(pc - p.pad_left, w, p.padding_mode) : -1;
+          dst[j] = ix < 0 ? 0.0f : src[ix];
+        }
+        if (j_hi > j_lo) std::memcpy(dst + j_lo, src + (c0 + j_lo - p.pad_left), size_t(j_hi - j_lo) * sizeof(float));
+      }
+      for (int64_t g = 0; g < groups; ++g)
+        detail::wino_input_group<S>(panel + 4 * W * g, row_stride, vbuf + ic * tiles + g * W, cin * tiles);
+    }
+
+    // 2. Per block of OCB output channels: the 36 GEMMs into M, then Aᵀ M A + bias into y.
+    for (int64_t ob = 0; ob < nocb; ++ob) {
+      for (int64_t xi = 0; xi < 36; ++xi)
+        for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
+          const int64_t cb = std::min(detail::kWinoIcBlock, cin - ic0);
+          const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
+          for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
+            const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
+            detail::wino_gemm_tile_pv<S>(pv, vbuf + (xi * cin + ic0) * tiles + t0, tiles, u, cb,
+                                         mbuf + xi * OCB * tiles + t0, tiles, ic0 > 0);
+          }
+        }
+      for (int64_t o = 0; o < OCB && ob * OCB + o < cout; ++o) {
+        const int64_t oc = ob * OCB + o;
+        const float b = bias.defined() ? bias.data()[oc] : 0.0f;
+        const int rows = int(std::min<int64_t>(4, hout - 4 * ty));
+        for (int64_t g = 0; g < groups; ++g) {
+          const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
+          if (ncol <= 0) break;
+          float* yrows[4];
+          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
+          detail::wino_output_group<S>(mbuf + o * tiles + g * W, OCB * tiles, b, yrows, rows, ncol);
+        }
+        if (p.act.kind != ActKind::none)
+          for (int a = 0; a < rows; ++a)
+            apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0,
+                              std::min(4 * ntiles, wout - c0), p.act);
+      }
+    }
+  });
+  return y;
+}
+
+}  // namespace pixforge

@@ -1,0 +1,138 @@
+// Tests for ops/conv2d_winograd.hpp: the fast path vs conv2d_winograd_ref (the same transforms in double) and vs
+// conv2d_ref (the direct sum), awkward shapes, every padding mode, bias/activation, batches, prepared weights, and
+// determinism (thread count; tiles shared by a map and a wider map).
+#include "pixforge/ops/conv2d_winograd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "test_util.hpp"
+
+using namespace pixforge;
+using test::check_close;
+using test::random_tensor;
+
+namespace {
+
+struct Case {
+  const char* label;
+  int64_t n, cin, h, w, cout;
+  Conv2dParams p;
+  bool bias;
+};
+
+// Weights scaled like PyTorch's default init (1/sqrt(fan_in)), inputs in [-1, 1): outputs stay O(1).
+Tensor<float> make_weight(int64_t cout, int64_t cin, uint32_t seed) {
+  const float s = 1.0f / std::sqrt(float(cin * 9));
+  return random_tensor({cout, cin, 3, 3}, seed, -s, s);
+}
+
+std::vector<Case> cases() {
+  using P = Conv2dParams;
+  const PaddingMode refl = PaddingMode::reflect, repl = PaddingMode::replicate;
+  return {
+      {"1x1 map p1", 1, 3, 1, 1, 5, P{}.with_padding(1), true},
+      {"5x7 p1, C 5->7", 1, 5, 5, 7, 7, P{}.with_padding(1), true},
+      {"9x11 no padding (valid, upconv_7 style)", 1, 6, 9, 11, 4, P{}, true},
+      {"odd 13x21, C 17->19 (not multiples of 8/16), relu", 1, 17, 13, 21, 19, P{}.with_padding(1).with_act(Act::relu()),
+       true},
+      {"reflect 10x9, leaky 0.1", 1, 4, 10, 9, 6, P{}.with_padding(1).with_padding_mode(refl).with_act(
+                                                       Act::leaky_relu(0.1f)),
+       true},
+      {"replicate pad 2 on 6x5, no bias", 1, 3, 6, 5, 9, P{}.with_padding(2).with_padding_mode(repl), false},
+      {"asymmetric zero pad (2,0,1,3), tanh", 1, 5, 7, 10, 3, P{}.with_padding(2, 0, 1, 3).with_act(Act::tanh()),
+       true},
+      {"asymmetric reflect (0,1,1,0)", 1, 4, 8, 12, 5, P{}.with_padding(0, 1, 1, 0).with_padding_mode(refl), true},
+      {"batch 3, 11x6", 3, 7, 11, 6, 8, P{}.with_padding(1), true},
+      {"wide 6x150 (several chunks and vector groups), C 9->33", 1, 9, 6, 150, 33, P{}.with_padding(1), true},
+      {"Cin 130 (three input-channel blocks) 8x20", 1, 130, 8, 20, 16, P{}.with_padding(1), true},
+      {"64->64 on 24x70, sigmoid", 1, 64, 24, 70, 64, P{}.with_padding(1).with_act(Act::sigmoid()), true},
+  };
+}
+
+double max_abs(const Tensor<float>& t) {
+  double m = 0;
+  for (int64_t i = 0; i < t.numel(); ++i) m = std::max(m, double(std::fabs(t.data()[i])));
+  return m;
+}
+
+}  // namespace
+
+// Tolerances. conv2d_winograd_ref computes the transforms in double, so it is the exact Winograd result (to 1e-7);
+// conv2d_ref is the direct float sum. The fast path rounds in float at every transform stage: Bᵀ d B sums up to 4
+// terms with weights up to 25 (|V| ≤ ~100·|d|), U has entries up to ~1 and Aᵀ M A sums 36 terms with weights up to
+// 64 (8·8). Relative to the output scale that amplifies the float epsilon (6e-8) by ~100 at most, so an error of
+// ~1e-5 for O(1) outputs is the expected worst case and atol 1e-4 / rtol 1e-4 has a margin of ~10; errors beyond
+// that would mean a wrong transform, not rounding (a wrong matrix entry gives O(0.1) errors).
+TEST_CASE("conv2d_winograd: fast path matches conv2d_winograd_ref and conv2d_ref") {
+  double worst_ref = 0, worst_direct = 0;
+  for (const Case& c : cases()) {
+    const Tensor<float> x = random_tensor({c.n, c.cin, c.h, c.w}, 11);
+    const Tensor<float> wt = make_weight(c.cout, c.cin, 12);
+    const Tensor<float> b = c.bias ? random_tensor({c.cout}, 13) : Tensor<float>();
+    const Tensor<float> fast = conv2d_winograd(x, wt, b, c.p);
+    const Tensor<float> ref = conv2d_winograd_ref(x, wt, b, c.p);
+    const Tensor<float> direct = conv2d_ref(x, wt, b, c.p);
+    check_close(fast, ref, 1e-4, 1e-4, std::string(c.label) + " (fast vs winograd_ref)");
+    check_close(fast, direct, 1e-4, 1e-4, std::string(c.label) + " (fast vs conv2d_ref)");
+    // The double reference must agree with the direct sum to float rounding: this checks the matrices themselves.
+    check_close(ref, direct, 1e-5, 1e-5, std::string(c.label) + " (winograd_ref vs conv2d_ref)");
+    worst_ref = std::max(worst_ref, test::compare_close(fast, ref, 0, 0).max_abs / std::max(1.0, max_abs(ref)));
+    worst_direct =
+        std::max(worst_direct, test::compare_close(fast, direct, 0, 0).max_abs / std::max(1.0, max_abs(direct)));
+  }
+  MESSAGE("max |fast - winograd_ref| / max(1, |y|max) = " << worst_ref
+                                                          << ", max |fast - conv2d_ref| / max(1, |y|max) = "
+                                                          << worst_direct);
+}
+
+TEST_CASE("conv2d_winograd: prepared weights give the same bits as transforming per call") {
+  const Tensor<float> x = random_tensor({2, 20, 13, 17}, 21);
+  const Tensor<float> wt = make_weight(24, 20, 22), b = random_tensor({24}, 23);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1);
+  const auto u = winograd_transform_weights(wt);
+  test::check_equal(conv2d_winograd(x, wt, b, p, u.get()), conv2d_winograd(x, wt, b, p), "prepared vs per call");
+  const auto other = winograd_transform_weights(make_weight(24, 21, 24));
+  CHECK_THROWS_AS(conv2d_winograd(x, wt, b, p, other.get()), Error);
+}
+
+TEST_CASE("conv2d_winograd: bits do not depend on the thread count") {
+  const Tensor<float> x = random_tensor({2, 16, 37, 90}, 31);
+  const Tensor<float> wt = make_weight(40, 16, 32), b = random_tensor({40}, 33);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.1f));
+  set_num_threads(1);
+  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(2);
+  const Tensor<float> y2 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(0);
+  test::check_equal(y2, y1, "2 threads vs 1");
+}
+
+// The tile grid is anchored at output (0, 0) and a tile's bits depend only on its 6×6 input patch: a map and the
+// same map with columns appended on the right agree exactly on every tile whose patch lies inside the narrow map.
+TEST_CASE("conv2d_winograd: a wider map gives the same bits on the shared interior tiles") {
+  const int64_t cin = 70, cout = 12, h = 9, w = 45, extra = 131;  // Cin > 64: two input-channel blocks
+  const Tensor<float> wide = random_tensor({1, cin, h, w + extra}, 41);
+  const Tensor<float> narrow = wide.narrow(3, 0, w).contiguous();
+  const Tensor<float> wt = make_weight(cout, cin, 42), b = random_tensor({cout}, 43);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1);
+  const Tensor<float> yn = conv2d_winograd(narrow, wt, b, p), yw = conv2d_winograd(wide, wt, b, p);
+  // Tile tx reads padded columns 4tx .. 4tx+5, i.e. input columns 4tx−1 .. 4tx+4: inside the narrow map while
+  // 4tx + 4 < w. Every row of tiles is compared (the top/bottom padding is the same in both maps).
+  const int64_t shared_cols = (w - 5) / 4 * 4 + 4;  // columns of tiles tx with 4tx + 4 < w
+  REQUIRE(shared_cols >= 40);
+  test::check_equal(yn.narrow(3, 0, shared_cols).contiguous(), yw.narrow(3, 0, shared_cols).contiguous(),
+                    "narrow map vs wide map, shared tiles");
+}
+
+TEST_CASE("conv2d_winograd: argument errors") {
+  const Tensor<float> x = random_tensor({1, 4, 8, 8}, 51);
+  CHECK_THROWS_AS(conv2d_winograd(x, random_tensor({4, 4, 5, 5}, 52), Tensor<float>(), Conv2dParams{}), Error);
+  CHECK_THROWS_AS(conv2d_winograd(x, make_weight(4, 4, 53), Tensor<float>(), Conv2dParams{}.with_stride(2)), Error);
+  CHECK_THROWS_AS(conv2d_winograd(x, make_weight(4, 4, 53), Tensor<float>(), Conv2dParams{}.with_dilation(2)),
+                  Error);
+  CHECK_THROWS_AS(conv2d_winograd(x, make_weight(4, 3, 54), Tensor<float>(), Conv2dParams{}), Error);
+  CHECK_THROWS_AS(conv2d_winograd(x, random_tensor({4, 2, 3, 3}, 55), Tensor<float>(), Conv2dParams{}.with_groups(2)),
+                  Error);
+}
