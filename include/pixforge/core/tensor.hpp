@@ -15,9 +15,14 @@
 //
 // Memory limit: every owned allocation is checked against limits().max_tensor_bytes (default 8 GiB), so an image
 // too large for the machine fails with a clear limit_exceeded error instead of a std::bad_alloc or the OOM killer.
+//
+// Memory accounting (off by default): while a TensorMemoryTracker lives, owned allocations add to a live-bytes
+// counter and its high-water mark (frees subtract); tests use it to check a forward pass's memory plan. Off, an
+// allocation costs one relaxed atomic load more, nothing per element.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -131,9 +136,33 @@ class Shape {
 };
 
 namespace detail {
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
+// Process-wide counters of TensorMemoryTracker; `on` is checked once per allocation.
+struct TensorBytes {
+  std::atomic<bool> on{false};
+  std::atomic<int64_t> live{0}, peak{0};
 };
+inline TensorBytes& tensor_bytes() {
+  static TensorBytes t;
+  return t;
+}
+// `counted` = the bytes this buffer added to the live counter (0 when tracking was off at allocation), so a buffer
+// freed after tracking ends still balances the counter.
+struct AlignedFree {
+  int64_t counted = 0;
+  void operator()(void* p) const {
+    if (counted != 0) tensor_bytes().live.fetch_sub(counted, std::memory_order_relaxed);
+    std::free(p);
+  }
+};
+inline int64_t count_tensor_bytes(int64_t bytes) {
+  TensorBytes& t = tensor_bytes();
+  if (!t.on.load(std::memory_order_relaxed)) return 0;
+  const int64_t now = t.live.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  int64_t peak = t.peak.load(std::memory_order_relaxed);
+  while (now > peak && !t.peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+  return bytes;
+}
 // 64-byte aligned, size rounded up to a multiple of 64 (aligned_alloc requires it). Checks the memory limit.
 inline std::shared_ptr<void> aligned_buffer(int64_t bytes) {
   PIXFORGE_CHECK(bytes <= limits().max_tensor_bytes, ErrorCode::limit_exceeded, "allocation of ", bytes,
@@ -149,7 +178,7 @@ inline std::shared_ptr<void> aligned_buffer(int64_t bytes) {
   if (rounded == 0) rounded = 64;
   void* p = std::aligned_alloc(64, rounded);
   PIXFORGE_CHECK(p != nullptr, ErrorCode::limit_exceeded, "out of memory allocating ", bytes, " bytes");
-  return std::shared_ptr<void>(p, AlignedFree());
+  return std::shared_ptr<void>(p, AlignedFree{count_tensor_bytes(int64_t(rounded))});
 }
 // Overflow-checked element count of a shape before allocation.
 inline int64_t checked_numel(const Shape& s, int64_t elem_size) {
@@ -164,6 +193,35 @@ inline int64_t checked_numel(const Shape& s, int64_t elem_size) {
   return n;
 }
 }  // namespace detail
+
+// Counts the bytes of owned tensor storage allocated while it lives (not Tensor::view memory, not std::vector
+// scratch inside ops): live_bytes() now, peak_bytes() the most alive at once since construction, both relative to
+// what was alive at construction (buffers allocated earlier are not counted at all). One at a time per process.
+//
+//     TensorMemoryTracker mem;
+//     Tensor<float> y = net.forward(x);
+//     mem.peak_bytes();   // the forward pass's high-water mark of activations and per-call op buffers
+class TensorMemoryTracker {
+ public:
+  TensorMemoryTracker() {
+    detail::TensorBytes& t = detail::tensor_bytes();
+    PIXFORGE_CHECK(!t.on.exchange(true), ErrorCode::invalid_argument,
+                   "TensorMemoryTracker: another tracker is already active");
+    base_ = t.live.load();
+    t.peak.store(base_);
+  }
+  ~TensorMemoryTracker() { detail::tensor_bytes().on.store(false); }
+  TensorMemoryTracker(const TensorMemoryTracker&) = delete;
+  TensorMemoryTracker& operator=(const TensorMemoryTracker&) = delete;
+
+  int64_t live_bytes() const { return detail::tensor_bytes().live.load() - base_; }
+  int64_t peak_bytes() const { return detail::tensor_bytes().peak.load() - base_; }
+  // Restarts the high-water mark at what is alive now.
+  void reset_peak() { detail::tensor_bytes().peak.store(detail::tensor_bytes().live.load()); }
+
+ private:
+  int64_t base_ = 0;
+};
 
 template <class T = float>
 class Tensor {
@@ -204,6 +262,9 @@ class Tensor {
 
   bool defined() const { return data_ != nullptr || shape_.rank() > 0; }
   bool owns_data() const { return storage_ != nullptr; }
+  // True when no other tensor or view shares this storage: an op may then write its result into it (the caller
+  // gave the buffer away with std::move). Single-threaded use only, like shared_ptr::use_count.
+  bool is_sole_owner() const { return storage_ != nullptr && storage_.use_count() == 1; }
   int dim() const { return shape_.rank(); }
   const Shape& shape() const { return shape_; }
   int64_t size(int i) const { return shape_[wrap_dim(i)]; }

@@ -18,6 +18,12 @@
 //     and substitutes whole-image means (the pipeline's multi-pass exact tiling). With no hook the result is
 //     the whole-image one. When the hook asks to stop, the U-Nets return an empty tensor right after the block.
 //
+// Memory plan: a map is released as soon as its last reader is done (inputs taken by value and std::move'd in),
+// and the SE scaling, the skip additions and alpha write into a map nobody else holds instead of a new one
+// (is_sole_owner(); the same float operations, so the results are bit-identical). What stays alive is only what
+// a later layer still reads: the skips x1 (and x2 in UNet2). At Real-CUGAN 2× on a 256² image the peak is UNet2's
+// conv4_up: x1 [64, 548²] + its input [64, 258²] + its output [64, 516²] (tests/models/test_memory_plan.cpp).
+//
 // Width: `nf` (64 in every published model) sets the channels of all levels (nf/2, nf, 2nf, 4nf); smaller
 // values give narrow networks for fast tests (nf a multiple of 8: the SE blocks reduce nf channels by 8).
 //
@@ -45,6 +51,10 @@ namespace cunet {
 
 constexpr float kSlope = 0.1f;  // LeakyReLU slope of every conv in these networks
 
+// Moves t out and leaves it empty: `y = conv(release(t))` frees t's buffer as soon as conv returns (the argument
+// temporary dies with the full expression) instead of when t is next assigned.
+inline Tensor<float> release(Tensor<float>& t) { return std::move(t); }
+
 // Squeeze-excitation with reduction 8 and biases:  y = x · sigmoid(conv2(relu(conv1(mean_hw(x))))).
 class SEBlock : public Module {
  public:
@@ -62,13 +72,17 @@ class SEBlock : public Module {
   Tensor<float> squeeze(const Tensor<float>& x) const { return global_avg_pool2d(x); }
   // Step 2, gate: the bottleneck MLP on the means.                  [N, C, 1, 1] → [N, C, 1, 1] in (0, 1)
   Tensor<float> gate(const Tensor<float>& means) const { return conv2(conv1(means)); }
-  // Step 3, scale: x · gate per channel.                            [N, C, H, W]
-  Tensor<float> scale(const Tensor<float>& x, const Tensor<float>& g) const { return mul(x, g); }
+  // Step 3, scale: x · gate per channel, in x's buffer when x is the only holder.      [N, C, H, W]
+  Tensor<float> scale(Tensor<float> x, const Tensor<float>& g) const {
+    if (!x.is_sole_owner() || !x.is_contiguous()) return mul(x, g);
+    mul_(x, g);
+    return x;
+  }
 
   // With a hook, the means come from hook->means(x) (the whole image's, under tiling) instead of squeeze(x).
-  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats = nullptr) const {
+  Tensor<float> forward(Tensor<float> x, ChannelMeansHook* stats = nullptr) const {
     const Tensor<float> m = stats != nullptr ? stats->means(x) : squeeze(x);
-    return scale(x, gate(m));
+    return scale(std::move(x), gate(m));
   }
 };
 
@@ -89,19 +103,26 @@ class UNetConv : public Module {
     }
   }
 
-  Tensor<float> forward(const Tensor<float>& x, ChannelMeansHook* stats = nullptr) const {
-    Tensor<float> h = conv[1](conv[0](x));  // [N, cout, n−4, n−4]
-    return seblock ? seblock->forward(h, stats) : h;
+  // x is released after the first conv when the caller moved it in.
+  Tensor<float> forward(Tensor<float> x, ChannelMeansHook* stats = nullptr) const {
+    Tensor<float> h = conv[0](x);  // [N, mid, n−2, n−2]
+    x = Tensor<float>();
+    h = conv[1](release(h));  // [N, cout, n−4, n−4]
+    return seblock ? seblock->forward(std::move(h), stats) : h;
   }
 };
 
-// crop(a, c) + b: the skip connection of the U-Nets, a cropped by c on every side to b's size.
-inline Tensor<float> crop_add(const Tensor<float>& a, int64_t c, const Tensor<float>& b, const char* where) {
+// crop(a, c) + b: the skip connection of the U-Nets, a cropped by c on every side to b's size. Written into b's
+// buffer when b is its only holder (moved in), reading the crop of a in place: no copy of either.
+inline Tensor<float> crop_add(const Tensor<float>& a, int64_t c, Tensor<float> b, const char* where) {
   PIXFORGE_CHECK(a.dim() == 4 && b.dim() == 4 && a.size(2) - 2 * c == b.size(2) && a.size(3) - 2 * c == b.size(3) &&
                      a.size(1) == b.size(1),
                  ErrorCode::shape_mismatch, where, ": skip ", a.shape().str(), " cropped by ", c,
                  " does not match ", b.shape().str());
-  return add(a.narrow(2, c, b.size(2)).narrow(3, c, b.size(3)), b);
+  const Tensor<float> a_crop = a.narrow(2, c, b.size(2)).narrow(3, c, b.size(3));
+  if (!b.is_sole_owner() || !b.is_contiguous()) return add(a_crop, b);
+  add_(b, a_crop);  // b + a: the same rounded sum as a + b
+  return b;
 }
 
 // The final layer of UNet1: which one the cascade needs.
@@ -162,12 +183,13 @@ class UNet1 : public Module {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 14 && x.size(3) >= 14 && (x.size(2) - 4) % 2 == 0 &&
                        (x.size(3) - 4) % 2 == 0,
                    ErrorCode::shape_mismatch, "UNet1: input H and W must be even and >= 14, got x=", x.shape().str());
-    const Tensor<float> x1 = conv1.forward(x);                     // [N, 64, n−4, n−4]
-    Tensor<float> x2 = conv1_down(x1);                             // [N, 64, (n−4)/2, ·]
-    x2 = conv2.forward(x2, stats);                                 // [N, 64, (n−4)/2 − 4, ·]
+    Tensor<float> x1 = conv1.forward(x);                           // [N, 64, n−4, n−4]
+    Tensor<float> x2 = conv2.forward(conv1_down(x1), stats);       // [N, 64, (n−4)/2 − 4, ·]
     if (hook_stopped(stats)) return {};
-    x2 = conv2_up(x2);                                             // [N, 64, n − 12, ·]
-    const Tensor<float> x3 = conv3(crop_add(x1, 4, x2, "UNet1"));  // [N, 64, n − 14, ·]
+    x2 = conv2_up(release(x2));                                    // [N, 64, n − 12, ·]
+    x2 = crop_add(x1, 4, std::move(x2), "UNet1");                  // x1 is dead after this
+    x1 = Tensor<float>();
+    const Tensor<float> x3 = conv3(release(x2));                   // [N, 64, n − 14, ·]
     return conv_bottom_conv ? (*conv_bottom_conv)(x3)              // [N, co, n − 16, ·]
                             : (*conv_bottom_deconv)(x3);           // [N, co, 2n − 32 or 3n − 44, ·]
   }
@@ -220,17 +242,26 @@ class UNet2 : public Module {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(2) >= 44 && x.size(3) >= 44 && x.size(2) % 4 == 0 && x.size(3) % 4 == 0,
                    ErrorCode::shape_mismatch, "UNet2: input H and W must be multiples of 4 and >= 44, got x=",
                    x.shape().str());
-    const Tensor<float> x1 = conv1.forward(x);                             // [N, 64, n − 4, ·]
+    Tensor<float> x1 = conv1.forward(x);                                   // [N, 64, n − 4, ·]
     Tensor<float> x2 = conv2.forward(conv1_down(x1), stats);               // [N, 128, n/2 − 6, ·]
     if (hook_stopped(stats)) return {};
     Tensor<float> x3 = conv3.forward(conv2_down(x2), stats);               // [N, 128, n/4 − 7, ·]
     if (hook_stopped(stats)) return {};
-    x3 = conv3_up(x3);                                                     // [N, 128, n/2 − 14, ·]
-    Tensor<float> x4 = conv4.forward(crop_add(x2, 4, x3, "UNet2"), stats);  // [N, 64, n/2 − 18, ·]
+    x3 = conv3_up(release(x3));                                            // [N, 128, n/2 − 14, ·]
+    x3 = crop_add(x2, 4, std::move(x3), "UNet2");
+    x2 = Tensor<float>();
+    Tensor<float> x4 = conv4.forward(std::move(x3), stats);                // [N, 64, n/2 − 18, ·]
     if (hook_stopped(stats)) return {};
-    if (alpha != 1.0f) x4 = affine(x4, alpha);
-    x4 = conv4_up(x4);                                                     // [N, 64, n − 36, ·]
-    const Tensor<float> x5 = conv5(crop_add(x1, 16, x4, "UNet2"));         // [N, 64, n − 38, ·]
+    if (alpha != 1.0f) {  // in place unless a hook kept a reference to x4
+      if (x4.is_sole_owner() && x4.is_contiguous())
+        affine_(x4, alpha);
+      else
+        x4 = affine(x4, alpha);
+    }
+    x4 = conv4_up(release(x4));                                            // [N, 64, n − 36, ·]
+    x4 = crop_add(x1, 16, std::move(x4), "UNet2");
+    x1 = Tensor<float>();
+    const Tensor<float> x5 = conv5(release(x4));                           // [N, 64, n − 38, ·]
     return conv_bottom(x5);                                                // [N, co, n − 40, ·]
   }
 };

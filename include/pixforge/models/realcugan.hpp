@@ -133,9 +133,9 @@ class RealCUGAN : public ImageModel {
     const Tensor<float> x = config_.pro ? affine(x_in, 0.7f, 0.15f) : x_in;
     const Tensor<float> z1 = unet1.forward(x, stats);                                // [N, 3|64, 2n−32 | 3n−44]
     if (hook_stopped(stats)) return {};
-    const Tensor<float> z2 = unet2.forward(z1, config_.alpha, stats);
+    Tensor<float> z2 = unet2.forward(z1, config_.alpha, stats);
     if (hook_stopped(stats)) return {};
-    Tensor<float> z = cunet::crop_add(z1, 20, z2, "realcugan");
+    Tensor<float> z = cunet::crop_add(z1, 20, std::move(z2), "realcugan");
     Tensor<float> y;
     if (config_.scale != 4) {
       y = std::move(z);                                                               // [N, 3, 2n−72 | 3n−84]

@@ -92,9 +92,9 @@ class Waifu2xCUNet : public ImageModel {
                    "by info().pre_pad), got x=", x.shape().str());
     const Tensor<float> z1 = unet1.forward(x, stats);                                   // [N, 3, n−16 | 2n−32]
     if (hook_stopped(stats)) return {};
-    const Tensor<float> z2 = unet2.forward(z1, 1.0f, stats);
+    Tensor<float> z2 = unet2.forward(z1, 1.0f, stats);
     if (hook_stopped(stats)) return {};
-    return cunet::crop_add(z1, 20, z2, "waifu2x_cunet");                                // [N, 3, n−56 | 2n−72]
+    return cunet::crop_add(z1, 20, std::move(z2), "waifu2x_cunet");                                // [N, 3, n−56 | 2n−72]
   }
 
  private:

@@ -25,7 +25,7 @@
 //   elementwise_per_channel  [N, C, H, W] ∘ [1, C, 1, 1] (either side): one scalar per plane.
 //   elementwise_broadcast    general case: output rows with zero strides on repeated dims.
 // The dispatcher elementwise() picks the first that applies. In-place variants (add_, mul_, ...) write into `a`,
-// which must already have the broadcast shape.
+// which must already have the broadcast shape; a `b` of that same shape is read through its strides (no copy).
 #pragma once
 
 #include <algorithm>
@@ -110,6 +110,17 @@ inline void binary_run(BinaryOp op, const float* a, int64_t sa, const float* b, 
     case BinaryOp::mul: return binary_run<BinaryOp::mul>(a, sa, b, sb, y, n, alpha);
     case BinaryOp::div: return binary_run<BinaryOp::div>(a, sa, b, sb, y, n, alpha);
   }
+}
+
+// Whether the memory spanned by b (any strides, non-negative) overlaps a's (contiguous) other than exactly: b == a
+// element for element (same start, packed) is fine for an in-place op, a shifted view of a is not.
+inline bool overlaps(const Tensor<float>& a, const Tensor<float>& b) {
+  if (a.numel() == 0 || b.numel() == 0) return false;
+  if (b.data() == a.data() && b.is_contiguous()) return false;
+  int64_t b_extent = 1;
+  for (int i = 0; i < b.dim(); ++i) b_extent += (b.size(i) - 1) * b.stride(i);
+  const float *a0 = a.data(), *a1 = a0 + a.numel(), *b0 = b.data(), *b1 = b0 + b_extent;
+  return b0 < a1 && a0 < b1;
 }
 
 constexpr int64_t kElementwiseGrain = 16384;  // elements per work unit: large enough to amortise scheduling
@@ -259,7 +270,10 @@ inline void elementwise_(Tensor<float>& a, const Tensor<float>& b_in, BinaryOp o
                  " does not fit the destination ", a.shape().str(), " (b=", b_in.shape().str(), ")");
   PIXFORGE_CHECK(a.is_contiguous(), ErrorCode::invalid_argument, name, "_: destination ", a.shape().str(),
                  " must be contiguous");
-  const Tensor<float> b = b_in.contiguous();
+  // A strided b of a's own shape (a crop: the U-Nets' skip additions) is read in place, without a packed copy,
+  // unless its memory overlaps a's at another position.
+  const bool read_strided = b_in.shape() == out && !detail::overlaps(a, b_in);
+  const Tensor<float> b = read_strided ? b_in : b_in.contiguous();
   if (a.numel() == 0) return;
   if (out.rank() == 0) {
     a.data()[0] = detail::apply_binary(op, a.data()[0], b.data()[0], alpha);
@@ -267,7 +281,10 @@ inline void elementwise_(Tensor<float>& a, const Tensor<float>& b_in, BinaryOp o
   }
   // Each output row reads a's row before writing it (same position), so aliasing a == b is also safe.
   int64_t sb[kMaxRank];
-  detail::broadcast_strides(b.shape(), out, sb);
+  if (read_strided)
+    for (int i = 0; i < out.rank(); ++i) sb[i] = b.stride(i);
+  else
+    detail::broadcast_strides(b.shape(), out, sb);
   const int r = out.rank();
   const int64_t inner = out[r - 1];
   float* ap = a.data();
