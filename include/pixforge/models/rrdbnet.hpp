@@ -87,13 +87,20 @@ class ResidualDenseBlock : public Module {
     for (Conv2d* c : {&conv1, &conv2, &conv3, &conv4}) c->params.act = Act::leaky_relu(rrdbnet_detail::kLReluSlope);
   }
 
+  // torch.cat((x, x1, ...), 1) without the copies: one buffer [N, F + 4G, h, w] holds x, x1, x2, x3, x4 side by
+  // side, each conv reads its leading channels (a contiguous view for N = 1) and its output is copied into the
+  // next slot once, instead of every concat copying all earlier maps again.
   Tensor<float> forward(const Tensor<float>& x) const {        // x  [N, F, h, w]
-    const Tensor<float> x1 = conv1(x);                         // [N, G, h, w]  lrelu fused
-    const Tensor<float> x2 = conv2(concat({x, x1}));           // [N, G, h, w]
-    const Tensor<float> x3 = conv3(concat({x, x1, x2}));       // [N, G, h, w]
-    const Tensor<float> x4 = conv4(concat({x, x1, x2, x3}));   // [N, G, h, w]
-    Tensor<float> x5 = conv5(concat({x, x1, x2, x3, x4}));     // [N, F, h, w]  no activation
-    return add(x, x5, rrdbnet_detail::kResidualScale);         // x + 0.2·x5
+    const int64_t F = x.size(1), G = conv1.weight.size(0);
+    Tensor<float> cat = Tensor<float>::empty({x.size(0), F + 4 * G, x.size(2), x.size(3)});
+    const Tensor<float> xs = cat.narrow(1, 0, F);
+    cat.narrow(1, 0, F).copy_from(x);
+    const Conv2d* convs[4] = {&conv1, &conv2, &conv3, &conv4};
+    for (int64_t k = 0; k < 4; ++k)                            // x1..x4 [N, G, h, w], lrelu fused
+      cat.narrow(1, F + k * G, G).copy_from((*convs[k])(cat.narrow(1, 0, F + k * G)));
+    Tensor<float> x5 = conv5(cat);                             // [N, F, h, w]  no activation
+    add_to_(xs, x5, rrdbnet_detail::kResidualScale);           // x + 0.2·x5, in x5's buffer
+    return x5;
   }
 };
 
@@ -110,8 +117,9 @@ class RRDB : public Module {
   }
 
   Tensor<float> forward(const Tensor<float>& x) const {                  // [N, F, h, w]
-    const Tensor<float> out = rdb3.forward(rdb2.forward(rdb1.forward(x)));  // [N, F, h, w]
-    return add(x, out, rrdbnet_detail::kResidualScale);                  // x + 0.2·out
+    Tensor<float> out = rdb3.forward(rdb2.forward(rdb1.forward(x)));      // [N, F, h, w]
+    add_to_(x, out, rrdbnet_detail::kResidualScale);                     // x + 0.2·out, in out's buffer
+    return out;
   }
 };
 
@@ -209,10 +217,19 @@ class RRDBNet : public ImageModel {
     Tensor<float> feat = conv_first(in);                               // [N, F, h, w]
     Tensor<float> trunk = feat;
     for (const auto& block : body) trunk = block->forward(trunk);      // [N, F, h, w]
-    feat = add(feat, conv_body(trunk));                                // [N, F, h, w]
-    feat = conv_up1(upsample(feat, 2, InterpolateMode::nearest));     // [N, F, 2h, 2w]  lrelu fused
-    feat = conv_up2(upsample(feat, 2, InterpolateMode::nearest));     // [N, F, 4h, 4w]  lrelu fused
-    return conv_last(conv_hr(feat));                                   // [N, C_out, 4h, 4w]
+    trunk = conv_body(trunk);
+    add_to_(feat, trunk);                                              // feat + body, in trunk's buffer
+    feat = std::move(trunk);                                           // [N, F, h, w]
+    // Each map is released as soon as the next one exists (the 4h × 4w ones dominate the peak: the up-sampled
+    // input and the output of conv_up2 / conv_hr, two at a time).
+    for (const Conv2d* up : {&conv_up1, &conv_up2}) {
+      Tensor<float> big = upsample(feat, 2, InterpolateMode::nearest);  // [N, F, 2·, 2·]
+      feat = Tensor<float>();
+      feat = (*up)(big);                                                // lrelu fused
+    }
+    const Tensor<float> hr = conv_hr(feat);                            // [N, F, 4h, 4w]  lrelu fused
+    feat = Tensor<float>();
+    return conv_last(hr);                                              // [N, C_out, 4h, 4w]
   }
 
  private:

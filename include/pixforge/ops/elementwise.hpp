@@ -311,6 +311,21 @@ inline void sub_(Tensor<float>& a, const Tensor<float>& b, float alpha = 1.0f) {
 inline void mul_(Tensor<float>& a, const Tensor<float>& b) { elementwise_(a, b, BinaryOp::mul); }
 inline void div_(Tensor<float>& a, const Tensor<float>& b) { elementwise_(a, b, BinaryOp::div); }
 
+// y ← x + alpha·y, written over y (whose old value is dead): the residual `x + 0.2·out` of RRDB without a new
+// buffer. Each element is the same expression as add(x, y, alpha) computes, so the bits are the same.
+inline void add_to_(const Tensor<float>& x_in, Tensor<float>& y, float alpha = 1.0f) {
+  PIXFORGE_CHECK(x_in.shape() == y.shape(), ErrorCode::shape_mismatch, "add_to_: shapes ", x_in.shape().str(),
+                 " and ", y.shape().str(), " differ");
+  PIXFORGE_CHECK(y.is_contiguous(), ErrorCode::invalid_argument, "add_to_: destination ", y.shape().str(),
+                 " must be contiguous");
+  const Tensor<float> x = x_in.contiguous();
+  const float* xp = x.data();
+  float* yp = y.data();
+  parallel_for_chunked(0, y.numel(), detail::kElementwiseGrain, [&](int64_t lo, int64_t hi) {
+    detail::binary_run(BinaryOp::add, xp + lo, 1, yp + lo, 1, yp + lo, hi - lo, alpha);
+  });
+}
+
 inline void affine_(Tensor<float>& x, float scale, float shift = 0.0f) {
   PIXFORGE_CHECK(x.is_contiguous(), ErrorCode::invalid_argument, "affine_: destination ", x.shape().str(),
                  " must be contiguous");
