@@ -81,6 +81,19 @@ TEST_CASE("add_: a strided same-shape operand (a crop) is read in place; overlap
   CHECK(test::max_abs_diff(a_rows, expect2) == 0.0f);
 }
 
+TEST_CASE("add_to_: y = x + alpha·y over y's buffer, the same bits as add(x, y, alpha)") {
+  const Tensor<float> big = ramp({1, 2, 9, 70000 / 9}, 0.031f);
+  const Tensor<float> x = big.narrow(3, 1, 7000);  // strided: packed once
+  Tensor<float> y = ramp({1, 2, 9, 7000}, 0.017f);
+  for (float alpha : {1.0f, 0.2f}) {
+    const Tensor<float> expect = add(x, y, alpha);
+    add_to_(x, y, alpha);
+    CHECK(test::max_abs_diff(y, expect) == 0.0f);
+  }
+  Tensor<float> wrong = Tensor<float>::zeros({1, 2, 9, 6999});
+  CHECK_THROWS_AS(add_to_(x, wrong), Error);
+}
+
 // A hook that keeps the maps it is shown: the in-place SE scaling must not scale the map it still holds.
 struct KeepMaps : ChannelMeansHook {
   std::vector<Tensor<float>> maps, copies;
