@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 
+#include "pixforge/nn/layers.hpp"
 #include "test_util.hpp"
 
 using namespace pixforge;
@@ -135,4 +137,59 @@ TEST_CASE("conv2d_winograd: argument errors") {
   CHECK_THROWS_AS(conv2d_winograd(x, make_weight(4, 3, 54), Tensor<float>(), Conv2dParams{}), Error);
   CHECK_THROWS_AS(conv2d_winograd(x, random_tensor({4, 2, 3, 3}, 55), Tensor<float>(), Conv2dParams{}.with_groups(2)),
                   Error);
+}
+
+TEST_CASE("conv2d dispatcher: Winograd for wide 3x3 stride-1 layers, direct for narrow ones") {
+  const Tensor<float> x = random_tensor({1, 32, 20, 24}, 61);
+  const Tensor<float> wt = make_weight(32, 32, 62), b = random_tensor({32}, 63);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1);
+  CHECK(detail::conv2d_winograd_preferred(x, wt, p) == bool(detail::SimdBest::W > 1));
+  if (detail::SimdBest::W > 1) test::check_equal(conv2d(x, wt, b, p), conv2d_winograd(x, wt, b, p), "dispatch");
+  // A 32 → 3 output layer and a stride-2 layer stay on the other paths.
+  CHECK_FALSE(detail::conv2d_winograd_preferred(x, make_weight(3, 32, 64), p));
+  CHECK_FALSE(detail::conv2d_winograd_preferred(x, wt, Conv2dParams{}.with_padding(1).with_stride(2)));
+}
+
+TEST_CASE("ConvWeightCache: built lazily once, rebuilt when the weights change, never stale") {
+  const Tensor<float> x = random_tensor({1, 16, 12, 12}, 71);
+  Tensor<float> wt = make_weight(16, 16, 72);
+  const Tensor<float> b = random_tensor({16}, 73);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1);
+  ConvWeightCache cache;
+  CHECK(cache.builds() == 0);
+  const Tensor<float> y1 = detail::conv2d_winograd_cached(x, wt, b, p, &cache);
+  const Tensor<float> y1b = detail::conv2d_winograd_cached(x, wt, b, p, &cache);
+  CHECK(cache.builds() == 1);
+  test::check_equal(y1b, y1, "second call from the cache");
+  test::check_equal(y1, conv2d_winograd(x, wt, b, p), "cached vs uncached");
+  // A write through data() (what load_state_dict does) must be seen by the next call.
+  wt.data()[5] += 0.5f;
+  const Tensor<float> y2 = detail::conv2d_winograd_cached(x, wt, b, p, &cache);
+  CHECK(cache.builds() == 2);
+  test::check_equal(y2, conv2d_winograd(x, wt, b, p), "after a weight change");
+  check_close(y2, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "after a weight change vs conv2d_ref");
+  // A different tensor with the same values is a hit; another shape is a rebuild.
+  detail::conv2d_winograd_cached(x, wt.clone(), b, p, &cache);
+  CHECK(cache.builds() == 2);
+  const Tensor<float> w3 = make_weight(8, 16, 74);
+  test::check_equal(detail::conv2d_winograd_cached(x, w3, Tensor<float>(), p, &cache),
+                    conv2d_winograd(x, w3, Tensor<float>(), p), "another shape");
+  CHECK(cache.builds() == 3);
+}
+
+TEST_CASE("nn::Conv2d: concurrent forwards share the cache; load_state_dict-style writes are seen") {
+  Conv2d conv(Conv2dOptions(24, 24, 3).padding(1));
+  conv.weight.copy_from(make_weight(24, 24, 81));
+  conv.bias.copy_from(random_tensor({24}, 82));
+  const Tensor<float> x = random_tensor({1, 24, 33, 29}, 83);
+  const Tensor<float> expect = conv2d(x, conv.weight, conv.bias, conv.params);
+  Tensor<float> ya, yb;
+  std::thread ta([&] { ya = conv(x); }), tb([&] { yb = conv(x); });
+  ta.join();
+  tb.join();
+  test::check_equal(ya, expect, "thread A");
+  test::check_equal(yb, expect, "thread B");
+  conv.weight.copy_from(make_weight(24, 24, 84));
+  test::check_equal(conv(x), conv2d(x, conv.weight, conv.bias, conv.params), "after copy_from new weights");
+  check_close(conv(x), conv2d_ref(x, conv.weight, conv.bias, conv.params), 1e-4, 1e-4, "new weights vs conv2d_ref");
 }

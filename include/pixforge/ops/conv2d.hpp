@@ -705,12 +705,39 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
   return y;
 }
 
-// The dispatcher: picks the fastest implementation for the arguments.
+// Defined in ops/conv2d_winograd.hpp (included at the end of this file): the Winograd path and its weight cache.
+class ConvWeightCache;
+namespace detail {
+inline bool conv2d_winograd_preferred(const Tensor<float>& x, const Tensor<float>& weight, const Conv2dParams& p);
+inline Tensor<float> conv2d_winograd_cached(const Tensor<float>& x, const Tensor<float>& weight,
+                                            const Tensor<float>& bias, const Conv2dParams& p,
+                                            const ConvWeightCache* cache);
+}  // namespace detail
+
+// The output tile edge of a grid-dependent algorithm conv2d() below may dispatch to (Winograd F(4×4,3×3): 4; its
+// bits depend on where each 4×4 tile starts relative to the map), 0 while every path it takes sums each output in
+// an order independent of the map's origin. pipeline.hpp reads this to align tiles and widen halos so that tiled
+// runs stay bit-identical to untiled ones: keep it in step with the dispatcher.
+constexpr int64_t conv2d_grid_tile() { return 4; }
+// The fewest input and output channels for which conv2d() may take that path (kWinoMinChannels of
+// ops/conv2d_winograd_kernel.hpp; pipeline.hpp checks they agree).
+constexpr int64_t kConv2dGridMinChannels = 16;
+// Whether conv2d() may take its grid-dependent path with a weight of this shape — conservative: the stride,
+// dilation, groups and map size that also decide are not known from the shape.
+inline bool conv2d_grid_dependent_weight(const Shape& w) {
+  return conv2d_grid_tile() > 0 && w.rank() == 4 && w[2] == 3 && w[3] == 3 && w[0] >= kConv2dGridMinChannels &&
+         w[1] >= kConv2dGridMinChannels;
+}
+
+// The dispatcher: picks the fastest implementation for the arguments. `cache` (optional, one per layer: nn::Conv2d
+// passes its own) keeps prepared weights between calls; without it they are prepared per call.
 inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
-                            const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {}) {
+                            const Tensor<float>& bias = Tensor<float>(), const Conv2dParams& p = {},
+                            const ConvWeightCache* cache = nullptr) {
   detail::conv2d_check(x, weight, bias, p, "conv2d");
   detail::count_macs(conv2d_output_shape(x.shape(), weight.shape(), p).numel() * (weight.numel() / weight.size(0)));
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
+  if (detail::conv2d_winograd_preferred(x, weight, p)) return detail::conv2d_winograd_cached(x, weight, bias, p, cache);
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
   if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
 #endif
@@ -719,3 +746,5 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
 }
 
 }  // namespace pixforge
+
+#include "pixforge/ops/conv2d_winograd.hpp"  // conv2d_winograd, ConvWeightCache (used by the dispatcher above)

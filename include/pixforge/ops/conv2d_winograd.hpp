@@ -49,10 +49,12 @@
 //   conv2d_winograd_ref  the formula above in plain loops, in double: for reading and for tests.
 //   conv2d_winograd      work units (image, tile row, chunk of ≤ 48 tiles); per unit: for each input channel, copy
 //                        the 6 padded input rows (no padded copy of the map), transform S::W tiles at a time into
-//                        V[36][Cin][tiles]; then per block of 8 output channels the 36 GEMMs (register tile 8
-//                        channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into M[36][8][tiles] and the output
-//                        transform + bias straight into y; the activation runs on the unit's rows while in cache.
-//                        Extra memory per thread: 36·Cin·48 + 36·8·48 floats (V is capped at 1 MiB by chunking).
+//                        V[36][Cin][tiles]; then for each ξ the GEMM over all output channels in blocks of 8
+//                        (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
+//                        M[36][Cout][tiles], V[ξ] staying in L1; last the output transform + bias straight into y
+//                        and the activation on the unit's rows while they are in cache.
+//                        Extra memory per thread: 36·(Cin + Cout)·tiles floats, ≤ 1.5 MiB (the chunk shrinks for
+//                        wide layers), plus the transformed weights (4× the weights).
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
 // Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
 // kWinoIcBlock (64), the block sums added in order, then the output transform — fixed by Cin alone, so the bits do
@@ -216,8 +218,9 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const int64_t hout = ys[2], wout = ys[3];
   const int64_t hpad = h + p.pad_top + p.pad_bottom, wpad = w + p.pad_left + p.pad_right;
   const int64_t th = (hout + 3) / 4, tw = (wout + 3) / 4, nocb = (cout + OCB - 1) / OCB;
-  // Chunk of tiles per unit: at most one register tile wide (kPv vectors) and V ≤ 1 MiB (stays in L2).
-  const int64_t v_cap = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
+  // Chunk of tiles per unit: at most one register tile wide (kPv vectors), and V + M ≤ 1.5 MiB so both stay in L2.
+  const int64_t v_cap = std::max<int64_t>(
+      W, std::min<int64_t>(S::kPv * W, (int64_t(3) << 17) / (36 * (cin + nocb * OCB))) / W * W);
   const int64_t nch = (tw + v_cap - 1) / v_cap;
   const int64_t per = ((tw + nch - 1) / nch + W - 1) / W * W;
   const int64_t tp = per;  // tiles per V row (the last chunk may use fewer)
@@ -232,7 +235,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     const int64_t n = unit / (th * nch), ty = unit / nch % th, tx0 = unit % nch * per;
     const int64_t ntiles = std::min(per, tw - tx0), groups = (ntiles + W - 1) / W, tiles = groups * W;
     float* vbuf = detail::thread_scratch<20>(36 * cin * tp);
-    float* mbuf = detail::thread_scratch<21>(36 * OCB * tp);
+    float* mbuf = detail::thread_scratch<21>(36 * nocb * OCB * tp);
     float* panel = detail::thread_scratch<22>(6 * row_stride);
     const int64_t c0 = 4 * tx0, ncols = 4 * tiles + 4;  // padded columns [c0, c0 + ncols) of this chunk
     // Panel columns whose source is simply column c0 + j − pad_left of the input row (memcpy); others are padding.
@@ -264,37 +267,111 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         detail::wino_input_group<S>(panel + 4 * W * g, row_stride, vbuf + ic * tiles + g * W, cin * tiles);
     }
 
-    // 2. Per block of OCB output channels: the 36 GEMMs into M, then Aᵀ M A + bias into y.
-    for (int64_t ob = 0; ob < nocb; ++ob) {
-      for (int64_t xi = 0; xi < 36; ++xi)
+    // 2. M[ξ][oc][t] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][t]: ξ outermost, so V[ξ] (Cin × tiles) stays in L1 while every
+    //    block of OCB output channels runs over it; the U blocks stream from L2.
+    for (int64_t xi = 0; xi < 36; ++xi)
+      for (int64_t ob = 0; ob < nocb; ++ob)
         for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
           const int64_t cb = std::min(detail::kWinoIcBlock, cin - ic0);
           const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
           for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
             const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
             detail::wino_gemm_tile_pv<S>(pv, vbuf + (xi * cin + ic0) * tiles + t0, tiles, u, cb,
-                                         mbuf + xi * OCB * tiles + t0, tiles, ic0 > 0);
+                                         mbuf + (xi * nocb + ob) * OCB * tiles + t0, tiles, ic0 > 0);
           }
         }
-      for (int64_t o = 0; o < OCB && ob * OCB + o < cout; ++o) {
-        const int64_t oc = ob * OCB + o;
-        const float b = bias.defined() ? bias.data()[oc] : 0.0f;
-        const int rows = int(std::min<int64_t>(4, hout - 4 * ty));
-        for (int64_t g = 0; g < groups; ++g) {
-          const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
-          if (ncol <= 0) break;
-          float* yrows[4];
-          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
-          detail::wino_output_group<S>(mbuf + o * tiles + g * W, OCB * tiles, b, yrows, rows, ncol);
-        }
-        if (p.act.kind != ActKind::none)
-          for (int a = 0; a < rows; ++a)
-            apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0,
-                              std::min(4 * ntiles, wout - c0), p.act);
+    // 3. Aᵀ M A + bias into y, then the activation on the unit's rows (still in cache).
+    const int rows = int(std::min<int64_t>(4, hout - 4 * ty));
+    for (int64_t oc = 0; oc < cout; ++oc) {
+      const float b = bias.defined() ? bias.data()[oc] : 0.0f;
+      for (int64_t g = 0; g < groups; ++g) {
+        const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
+        if (ncol <= 0) break;
+        float* yrows[4];
+        for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
+        detail::wino_output_group<S>(mbuf + oc * tiles + g * W, nocb * OCB * tiles, b, yrows, rows, ncol);
       }
+      if (p.act.kind != ActKind::none)
+        for (int a = 0; a < rows; ++a)
+          apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0, std::min(4 * ntiles, wout - c0),
+                            p.act);
     }
   });
   return y;
 }
+
+// A per-layer cache of weights prepared for a fast kernel (nn::Conv2d holds one; ncnn does the same work in
+// create_pipeline). Built lazily on the first call that needs it, shared by concurrent callers (a mutex guards it,
+// the prepared weights are immutable and handed out by shared_ptr) and never stale: every lookup compares the
+// weight tensor's bytes with a copy taken when the cache was built, and rebuilds on any difference. That catches
+// every way weights change — load_state_dict, a write through data(), a tensor viewing caller memory — which a
+// version counter bumped by non-const accessors could not (a pointer obtained once can be written at any time).
+// The comparison costs one pass over the weights per call (bench: BM_winograd_cache_hit), far below the transform
+// it saves (BM_winograd_prepare) and negligible next to the convolution itself. Memory: the copy (1× the
+// weights) plus the transformed weights (4× the weights: 36 values per 9).
+class ConvWeightCache {
+ public:
+  ConvWeightCache() = default;
+  ConvWeightCache(const ConvWeightCache&) = delete;
+  ConvWeightCache& operator=(const ConvWeightCache&) = delete;
+
+  // The Winograd-transformed weights of `weight` (3×3), rebuilt if the weights changed since the last call.
+  std::shared_ptr<const WinogradWeights> winograd(const Tensor<float>& weight) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (wino_ == nullptr || !same_as_source(weight)) {
+      const Tensor<float> w = weight.contiguous();
+      wino_ = winograd_transform_weights(w);
+      shape_ = w.shape();
+      source_.assign(w.data(), w.data() + w.numel());
+      ++builds_;
+    }
+    return wino_;
+  }
+  // How many times the prepared weights were built (tests check laziness and invalidation with it).
+  int64_t builds() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return builds_;
+  }
+
+ private:
+  bool same_as_source(const Tensor<float>& weight) const {
+    if (weight.shape() != shape_) return false;
+    const Tensor<float> w = weight.contiguous();
+    return w.numel() == 0 || std::memcmp(w.data(), source_.data(), size_t(w.numel()) * sizeof(float)) == 0;
+  }
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const WinogradWeights> wino_;
+  mutable std::vector<float> source_;
+  mutable Shape shape_;
+  mutable int64_t builds_ = 0;
+};
+
+namespace detail {
+
+// When conv2d() takes the Winograd path (measured, bench/NOTES.md "Winograd"): a 3×3 stride-1 undilated ungrouped
+// conv in a SIMD build, with enough channels for the GEMM to dominate the transforms (a 64 → 3 output layer or a
+// 3-channel first layer stays direct) and a map big enough that the 16-tile vectors are not mostly padding.
+inline bool conv2d_winograd_preferred(const Tensor<float>& x, const Tensor<float>& weight, const Conv2dParams& p) {
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  if (!conv2d_winograd_applicable(weight, p)) return false;
+  const int64_t hout = conv_output_size(x.size(2), p.pad_top, p.pad_bottom, 3, 1, 1);
+  const int64_t wout = conv_output_size(x.size(3), p.pad_left, p.pad_right, 3, 1, 1);
+  return x.size(1) >= kWinoMinChannels && weight.size(0) >= kWinoMinChannels && hout >= kWinoMinSize &&
+         wout >= kWinoMinSize;
+#else
+  (void)x, (void)weight, (void)p;
+  return false;
+#endif
+}
+
+inline Tensor<float> conv2d_winograd_cached(const Tensor<float>& x, const Tensor<float>& weight,
+                                            const Tensor<float>& bias, const Conv2dParams& p,
+                                            const ConvWeightCache* cache) {
+  if (cache == nullptr) return conv2d_winograd(x, weight, bias, p);
+  const std::shared_ptr<const WinogradWeights> u = cache->winograd(weight);
+  return conv2d_winograd(x, weight, bias, p, u.get());
+}
+
+}  // namespace detail
 
 }  // namespace pixforge

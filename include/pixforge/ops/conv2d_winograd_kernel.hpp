@@ -25,6 +25,11 @@ namespace detail {
 // rounding error of 1024-channel reductions near a blocked GEMM's).
 constexpr int64_t kWinoIcBlock = 64;
 
+// conv2d() uses Winograd only with at least this many input and output channels and output rows and columns
+// (bench/NOTES.md "Winograd" has the measurements behind them).
+constexpr int64_t kWinoMinChannels = 16;
+constexpr int64_t kWinoMinSize = 8;
+
 template <class S>
 struct WinoOps {
   using V = typename S::V;
