@@ -10,6 +10,10 @@
 //   run_MiB   peak_MiB minus the resident size at the reset: what forward() itself added (activations, scratch).
 //             Free memory the allocator has not returned is trimmed first (malloc_trim), so earlier benchmarks in
 //             the same process do not hide this one's allocations.
+//   tensor_MiB  the high-water mark of the tensor storage allocated during the timed loop (TensorMemoryTracker,
+//             core/tensor.hpp): activations and per-call op buffers, without weights, input, allocator slack or
+//             std::vector scratch (a process's first forward also builds the per-layer weight caches, counted
+//             when they are tensors). The gap to run_MiB is what lives outside tensors.
 // Time is wall clock (UseRealTime); the benches register MeasureProcessCPUTime(), so CPU is the CPU time of all
 // threads of the process. On a loaded machine wall ≫ CPU / threads means the run waited for a core: compare CPU
 // times there, and read wall times only from an idle machine.
@@ -140,6 +144,7 @@ inline void run_model(benchmark::State& state, const ModelSpec& spec) {
   const PeakMemory peak;
   int64_t nonfinite = -1;
   MacCounter count;
+  TensorMemoryTracker tensor_bytes;
   for (auto _ : state) {
     Tensor<float> y = net->forward(x);
     benchmark::DoNotOptimize(y.data());
@@ -149,6 +154,7 @@ inline void run_model(benchmark::State& state, const ModelSpec& spec) {
     }
   }
   peak.report(state);
+  state.counters["tensor_MiB"] = double(tensor_bytes.peak_bytes()) / 1048576.0;
   set_num_threads(0);
 
   const double flop = 2.0 * double(count.macs()) / double(state.iterations());

@@ -124,8 +124,7 @@ class ISNetDIS : public ImageModel {
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.in_ch && x.size(2) >= 1 && x.size(3) >= 1,
                    ErrorCode::shape_mismatch, "isnet: expected [N,", cfg_.in_ch, ",H,W], got ", x.shape().str());
     const auto& st = s.stage;
-    const Tensor<float> hxin = conv_in(x);                 // [N, 64, H/2, W/2]  (ceil)
-    const Tensor<float> hx1 = st[0]->forward(hxin);        // [N, 64, H/2, W/2]
+    const Tensor<float> hx1 = st[0]->forward(conv_in(x));  // [N, 64, H/2, W/2]  (conv_in's output freed here)
     const Tensor<float> hx2 = st[1]->forward(pool(hx1));   // [N, 128, H/4, …]
     const Tensor<float> hx3 = st[2]->forward(pool(hx2));   // [N, 256, H/8, …]
     const Tensor<float> hx4 = st[3]->forward(pool(hx3));   // [N, 512, H/16, …]

@@ -231,8 +231,15 @@ class RSU : public RSUBlock {
     for (size_t k = 1; k + 1 < L; ++k) h[k] = (*enc[k])(pool(h[k - 1]));  // [N, mid, ceil(H/2^k), …]
     h[L - 1] = (*enc[L - 1])(h[L - 2]);                            // dilation 2 at the coarsest level
     Tensor<float> g = (*dec[L - 2])(concat({h[L - 1], h[L - 2]})); // [N, mid, …]
-    for (size_t k = L - 2; k >= 1; --k)                            // levels L−2 … 1 (dec index k−1)
-      g = (*dec[k - 1])(concat({upsample_like(g, h[k - 1]), h[k - 1]}));
+    h[L - 1] = Tensor<float>();
+    // Each level's inputs are released before its conv runs: only the concatenation and the output are alive
+    // then (besides hxin and the finer encoder maps still to be read).
+    for (size_t k = L - 2; k >= 1; --k) {                          // levels L−2 … 1 (dec index k−1)
+      Tensor<float> cat = concat({upsample_like(g, h[k - 1]), h[k - 1]});
+      g = Tensor<float>();
+      h[k - 1] = Tensor<float>();
+      g = (*dec[k - 1])(cat);
+    }
     add_(g, hxin);                                                 // [N, out, H, W]
     return g;
   }
