@@ -26,10 +26,10 @@
 //      rounded outwards to a multiple of size_multiple, and clamped to the padded input. Where a tile touches the
 //      border of the padded input it therefore ends exactly where the whole-image run ends, so the model's own
 //      border handling (zero-padded convs, clamped bicubic taps) sees the same thing; inside, the halo covers the
-//      receptive field. Result: a tiled run equals the untiled run up to float summation order (tests check
-//      max abs ≤ 1e-5, and 8-bit outputs identical but for rare 1-LSB flips of values within float noise of a
-//      rounding tie). An axis that fits in one tile is not cut at all. opt.halo < info().halo makes tiles
-//      approximate (for RRDBNet, whose exact radius is hundreds of pixels; opt.notice says so).
+//      receptive field. Result: a tiled run gives the very bits of the untiled run, for any tile size and thread
+//      count (see "Bit-identical tiles" below). An axis that fits in one tile is not cut at all. opt.halo < the
+//      exact halo makes tiles approximate (for RRDBNet, whose exact radius is hundreds of pixels; opt.notice says
+//      so).
 //   4. Each tile's output (scale × its input, or smaller by an even number of pixels for models whose valid
 //      convolutions shrink it symmetrically) is cropped to the tile's core × scale and written straight into the
 //      8-bit output image (denormalised, clamped, rounded), so peak memory ≈ input image + output image + one
@@ -52,14 +52,31 @@
 // owned parts partition the untiled map; the tile grid is aligned to size_multiple, which makes the maps' strides
 // line up); means = sums / the untiled map's area. The last pass runs every tile with all means fixed and writes
 // the output. Nothing whole-image is cached (each pass recomputes the tiles), so memory stays that of one tile;
-// the price is time: K partial passes before the full one. Tiled and untiled runs then agree to 1e-5 like any
-// other model (tests/pipeline/test_pipeline_se.cpp). Measured (bench/models/bench_pipeline_se.cpp, 2 threads on
+// the price is time: K partial passes before the full one. Tiled and untiled runs then give identical bits like
+// any other model (tests/pipeline/test_pipeline_se.cpp, test_pipeline_bitwise.cpp). Measured (bench/models/bench_pipeline_se.cpp, 2 threads on
 // a shared, loaded machine), Real-CUGAN 2× on 256²: untiled 10.6 s and 413 MiB peak; exact 128-px tiles (2×2,
 // five passes) 30.3 s and 134 MiB; naive one-pass tiles (wrong seams) 11.5 s and 134 MiB. With the CLI
 // (`/usr/bin/time -v pixforge run weights/realcugan-se-up2x-conservative.safetensors` on a 4096² photo, automatic
 // 15×15 tiles of 288 px): 763 MiB max RSS, 1 h 17 min wall at 27% of the 2 cores (the machine was shared). Other global_context models (instance norm, attention, ...) are
 // run untiled in automatic mode (opt.notice says so) and an explicit tile size is refused with an error.
 //
+// Bit-identical tiles (issue #5: "identical output bytes for 1 and 2 threads and for any tile size";
+// tests/pipeline/test_pipeline_bitwise.cpp). A tile's maps are windows of the untiled maps shifted by in0·r (r: a
+// map's resolution relative to the input), and its outputs equal the untiled ones bit for bit when
+//   * every conv sums each output in an order fixed by the shapes, not by the map's width or origin or the thread
+//     count: conv2d_direct, conv_transpose2d_direct, conv2d_winograd (the GEMM paths do not, and conv2d() no longer
+//     takes them for these models);
+//   * grid-dependent algorithms see the same grid: Winograd F(4×4,3×3) cuts every 3×3 layer's output into 4×4
+//     tiles anchored at the map's origin, so tile starts in0 are multiples of g·size_multiple (g = 4 =
+//     conv2d_grid_tile(); size_multiple is the deepest downsampling, so in0·r is a multiple of 4 at every layer)
+//     — for models with a weight conv2d() may run that way (3×3, ≥ 16 channels in and out), others keep g = 0;
+//   * the halo covers what each output's bits depend on: the receptive radius info().halo, plus, per Winograd layer,
+//     the rest of its 6×6 input patch — up to 3 more pixels at that layer's resolution, 3× the 1 pixel of radius the
+//     layer adds. So g·info().halo (4× the radius) bounds it whatever subset of a model's 3×3 layers is Winograd;
+//   * the SE means (MeanPasses) are the same numbers: exact per-exponent bucket sums (add_exact), identical however
+//     the map is cut; an untiled run computes them the same way (one pass), so it matches any tiled run. (The
+//     model's own forward(), global_avg_pool2d, may differ from the pipeline in the last bit of a mean.)
+
 // run_tensor() is the same engine on a float tensor already in the model's range and channels ([1, Cin, H, W] ->
 // [1, Cout, H·s, W·s]): what the tests use to compare tiled and untiled runs before quantisation.
 //
@@ -72,6 +89,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -83,9 +101,13 @@
 #include "pixforge/core/tensor.hpp"
 #include "pixforge/io/image.hpp"
 #include "pixforge/models/model.hpp"
+#include "pixforge/ops/conv2d.hpp"
 #include "pixforge/ops/upsample.hpp"
 
 namespace pixforge {
+
+static_assert(kConv2dGridMinChannels == detail::kWinoMinChannels,
+              "conv2d_grid_dependent_weight must cover every layer conv2d() may run with Winograd");
 
 struct RunOptions {
   int64_t tile = -1;                          // tile edge in input pixels; 0 = untiled; -1 = automatic
@@ -93,6 +115,11 @@ struct RunOptions {
   // smaller value (Real-ESRGAN's tile_pad 10, say) trades exactness for memory and speed on models with huge
   // receptive fields (RRDBNet: hundreds of pixels); the seams are then only approximately invisible.
   int64_t halo = -1;
+  // Output tile edge of a grid-dependent conv algorithm the model's layers use (Winograd F(4×4,3×3): 4): -1 =
+  // conv2d_grid_tile() (ops/conv2d.hpp) if a weight of the model may take that path of conv2d()
+  // (conv2d_grid_dependent_weight), else 0; 0 = none. With g > 0 tiles start on multiples of g·size_multiple and
+  // the exact halo is g·info().halo (see "Bit-identical tiles" above).
+  int64_t grid_tile = -1;
   int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
   // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles (times
   // 1 + info().mean_pools.size() passes for SE models cut into several tiles).
@@ -111,6 +138,7 @@ struct TilePlan {
                                      // context would span all of it anyway)
   int64_t padded_h = 0, padded_w = 0;  // size of the padded input (pre_pad + size_multiple padding)
   int64_t halo = 0;                  // context per tile side used
+  int64_t align = 1;                 // tile inputs start at multiples of this (padded coordinates)
   int64_t bytes_per_pixel = 0;       // activation estimate used
   int64_t tile_bytes = 0;            // estimated activation bytes of the largest tile (or the whole image)
   int64_t count() const { return tiles_y * tiles_x; }
@@ -145,9 +173,10 @@ struct TileSpan {
   int64_t core0, core1, in0, in1;
 };
 
-// n: image size; pre: pre_pad; padded: padded size; m: size_multiple; tile: 0 = one span over everything.
-inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, int64_t m, int64_t halo,
-                                       int64_t tile) {
+// n: image size; pre: pre_pad; padded: padded size; m: size_multiple; align: a multiple of m where tiles start;
+// tile: 0 = one span over everything.
+inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, int64_t m, int64_t align,
+                                       int64_t halo, int64_t tile) {
   std::vector<TileSpan> spans;
   if (tile <= 0 || tile >= n) {
     spans.push_back(TileSpan{pre, pre + n, 0, padded});
@@ -155,7 +184,7 @@ inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, i
   }
   for (int64_t c0 = pre; c0 < pre + n; c0 += tile) {
     const int64_t c1 = std::min(c0 + tile, pre + n);
-    const int64_t a = std::max<int64_t>(0, floor_div(c0 - halo, m) * m);
+    const int64_t a = std::max<int64_t>(0, floor_div(c0 - halo, align) * align);
     const int64_t b = std::min<int64_t>(padded, ceil_div(c1 + halo, m) * m);
     spans.push_back(TileSpan{c0, c1, a, b});
   }
@@ -179,6 +208,38 @@ inline OutSpan output_span(const TileSpan& t, int64_t out_size, int64_t scale, i
                  ", or smaller by an even amount for valid convolutions, at most ",
                  2 * std::min(t.core0 - t.in0, t.in1 - t.core1) * scale, " here)");
   return o;
+}
+
+// Channel sums whose bits do not depend on how the map is cut into tiles, nor on the order of the pixels: one
+// double per float exponent. All floats with biased exponent e are integer multiples of 2^(e − 150) below
+// 2^(e − 126), so up to 2^29 of them sum *exactly* in a double (53-bit mantissa); sums of bucket sums from
+// several tiles are exact too. The total adds the 256 buckets in exponent order. Under tiling the owned parts of
+// a map partition it, so tiled and untiled runs get identical sums, hence identical SE means and output bits.
+constexpr int kExponentBuckets = 256;
+constexpr int64_t kMaxExactSumCount = int64_t(1) << 29;
+
+// Adds the n floats at x into buckets[kExponentBuckets] (two interleaved bucket arrays keep neighbouring equal
+// exponents off one dependency chain; both are exact, and they are combined exactly).
+inline void add_exact(const float* x, int64_t n, double* buckets) {
+  double b0[kExponentBuckets] = {}, b1[kExponentBuckets] = {};
+  auto bucket = [](float v) {
+    uint32_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return (u >> 23) & 0xffu;
+  };
+  int64_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    b0[bucket(x[i])] += double(x[i]);
+    b1[bucket(x[i + 1])] += double(x[i + 1]);
+  }
+  if (i < n) b0[bucket(x[i])] += double(x[i]);
+  for (int e = 0; e < kExponentBuckets; ++e) buckets[e] += b0[e] + b1[e];
+}
+
+inline double exact_total(const double* buckets) {
+  double t = 0;
+  for (int e = 0; e < kExponentBuckets; ++e) t += buckets[e];
+  return t;
 }
 
 // Multi-pass exact tiling of models with info().mean_pools (SE blocks): the hook of one pass over the tiles.
@@ -208,6 +269,13 @@ class MeanPasses : public ChannelMeansHook {
     sums_.clear();
     area_ = -1;
   }
+  // A single tile covering the whole image: one pass in which every pool's means are computed on the spot with
+  // the same exact sums as the multi-pass run, so an untiled run gives the bits of any tiled one.
+  void begin_single(const TileSpan& ty, const TileSpan& tx) {
+    begin_pass(passes() - 1);
+    single_ = true;
+    begin_tile(ty, tx, true, true, true, true);
+  }
   // Before each tile: its spans and whether it is the first / last along each axis.
   void begin_tile(const TileSpan& ty, const TileSpan& tx, bool first_y, bool last_y, bool first_x, bool last_x) {
     ty_ = ty, tx_ = tx;
@@ -223,17 +291,17 @@ class MeanPasses : public ChannelMeansHook {
   // After the last tile of a statistics pass: the whole-image means of pool `pass`.
   void end_pass() {
     if (final_pass()) return;
-    Tensor<float> m = Tensor<float>::empty({1, int64_t(sums_.size()), 1, 1});
-    for (size_t c = 0; c < sums_.size(); ++c) m.data()[c] = float(sums_[c] / double(area_));
-    means_[size_t(pass_)] = std::move(m);
+    means_[size_t(pass_)] = finish_means();
   }
 
   Tensor<float> means(const Tensor<float>& map) override {
     const int64_t k = calls_++;
     PIXFORGE_CHECK(k < int64_t(pools_.size()), ErrorCode::invalid_argument, "pipeline '", info_.arch,
                    "': the model called its means hook more often than its ", pools_.size(), " mean_pools");
-    if (k < pass_) return means_[size_t(k)];
+    if (k < pass_ && !single_) return means_[size_t(k)];
+    if (single_) sums_.clear();
     accumulate(k, map.contiguous());
+    if (single_) return finish_means();
     return Tensor<float>::zeros({1, map.size(1), 1, 1});  // unused: the forward stops after this pool
   }
   bool stop() const override { return !final_pass() && calls_ > pass_; }
@@ -263,6 +331,14 @@ class MeanPasses : public ChannelMeansHook {
     return Owned{lo - offset, hi - offset, full};
   }
 
+  // means = exact sums / the untiled map's area, rounded once to float.
+  Tensor<float> finish_means() const {
+    const int64_t C = int64_t(sums_.size()) / kExponentBuckets;
+    Tensor<float> m = Tensor<float>::empty({1, C, 1, 1});
+    for (int64_t c = 0; c < C; ++c) m.data()[c] = float(exact_total(&sums_[size_t(c * kExponentBuckets)]) / double(area_));
+    return m;
+  }
+
   void accumulate(int64_t k, const Tensor<float>& map) {
     PIXFORGE_CHECK(map.dim() == 4 && map.size(0) == 1, ErrorCode::shape_mismatch, "pipeline '", info_.arch,
                    "': mean pool ", k, " got a map ", map.shape().str(), ", expected [1,C,h,w]");
@@ -271,17 +347,17 @@ class MeanPasses : public ChannelMeansHook {
     const Owned oy = owned(r, ty_, first_y_, last_y_, padded_h_, h, "rows", k);
     const Owned ox = owned(r, tx_, first_x_, last_x_, padded_w_, w, "columns", k);
     const int64_t area = oy.full * ox.full;
-    if (sums_.empty()) sums_.assign(size_t(C), 0.0), area_ = area;
-    PIXFORGE_CHECK(int64_t(sums_.size()) == C && area_ == area, ErrorCode::shape_mismatch, "pipeline '",
-                   info_.arch, "': mean pool ", k, " has ", C, " channels and a whole-image map of ", oy.full, "x",
-                   ox.full, " in this tile, ", sums_.size(), " channels and area ", area_, " in an earlier one");
-    parallel_for(0, C, [&](int64_t c) {  // one channel per work unit, summed in a fixed order: thread-independent
-      double acc = 0;
-      for (int64_t y = oy.lo; y < oy.hi; ++y) {
-        const float* row = map.data() + (c * h + y) * w;
-        for (int64_t x = ox.lo; x < ox.hi; ++x) acc += double(row[x]);
-      }
-      sums_[size_t(c)] += acc;
+    PIXFORGE_CHECK(area <= kMaxExactSumCount, ErrorCode::limit_exceeded, "pipeline '", info_.arch, "': mean pool ",
+                   k, " averages a ", oy.full, "x", ox.full, " map, more than the ", kMaxExactSumCount,
+                   " pixels its exact sums support");
+    if (sums_.empty()) sums_.assign(size_t(C * kExponentBuckets), 0.0), area_ = area;
+    PIXFORGE_CHECK(int64_t(sums_.size()) == C * kExponentBuckets && area_ == area, ErrorCode::shape_mismatch,
+                   "pipeline '", info_.arch, "': mean pool ", k, " has ", C, " channels and a whole-image map of ",
+                   oy.full, "x", ox.full, " in this tile, ", int64_t(sums_.size()) / kExponentBuckets,
+                   " channels and area ", area_, " in an earlier one");
+    parallel_for(0, C, [&](int64_t c) {  // one channel per work unit; exact, so order and threads do not matter
+      for (int64_t y = oy.lo; y < oy.hi; ++y)
+        add_exact(map.data() + (c * h + y) * w + ox.lo, ox.hi - ox.lo, &sums_[size_t(c * kExponentBuckets)]);
     });
   }
 
@@ -289,9 +365,10 @@ class MeanPasses : public ChannelMeansHook {
   const std::vector<MeanPool>& pools_;
   int64_t padded_h_, padded_w_;
   std::vector<Tensor<float>> means_;  // whole-image means of the pools gathered so far, [1, C, 1, 1]
-  std::vector<double> sums_;          // channel sums of the pool of the current pass
+  std::vector<double> sums_;          // [C][kExponentBuckets] exact channel sums of the pool being gathered
   int64_t area_ = -1;
   int64_t pass_ = 0, calls_ = 0;
+  bool single_ = false;               // begin_single(): means computed on the spot, one pass
   TileSpan ty_{}, tx_{};
   bool first_y_ = true, last_y_ = true, first_x_ = true, last_x_ = true;
 };
@@ -327,6 +404,8 @@ class Pipeline {
                    ErrorCode::invalid_argument, "Pipeline '", i.arch, "': invalid model info (scale ", i.scale,
                    ", halo ", i.halo, ", pre_pad ", i.pre_pad, ", size_multiple ", i.size_multiple, ", channels ",
                    i.in_channels, " -> ", i.out_channels, ")");
+    for (const NamedTensor& w : model_->named_parameters())
+      if (conv2d_grid_dependent_weight(w.tensor->shape())) grid_tile_ = conv2d_grid_tile();
   }
   // load_model(path) (models/model.hpp): the architecture must be compiled in (include models/all.hpp).
   static Pipeline load(const std::string& path) { return Pipeline(load_model(path)); }
@@ -346,9 +425,12 @@ class Pipeline {
     p.padded_h = padded_size(h);
     p.padded_w = padded_size(w);
     p.bytes_per_pixel = activation_bytes_per_pixel(*model_);
-    p.halo = opt.halo >= 0 ? opt.halo : i.halo;
     const int64_t m = i.size_multiple;
-    const int64_t extra = 2 * (detail::ceil_div(p.halo, m) * m);  // context on both sides, aligned
+    const int64_t g = opt.grid_tile >= 0 ? opt.grid_tile : grid_tile_;
+    const int64_t exact_halo = g > 0 ? g * i.halo : i.halo;
+    p.align = g > 0 ? g * m : m;
+    p.halo = opt.halo >= 0 ? opt.halo : exact_halo;
+    const int64_t extra = 2 * (detail::ceil_div(p.halo, p.align) * p.align);  // context on both sides, aligned
     int64_t tile = opt.tile;
     if (i.global_context && i.mean_pools.empty() && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
@@ -382,8 +464,9 @@ class Pipeline {
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra + m);
     p.tile_bytes = eh * ew * p.bytes_per_pixel;
     if (opt.notice) {
-      if (p.count() > 1 && p.halo < i.halo)
-        opt.notice(msg("approximate tiles: halo ", p.halo, " < the receptive radius ", i.halo, " of '", i.arch,
+      if (p.count() > 1 && p.halo < exact_halo)
+        opt.notice(msg("approximate tiles: halo ", p.halo, " < the receptive radius ", exact_halo,
+                       g > 0 ? " (with the Winograd margin)" : "", " of '", i.arch,
                        "', so tile seams may differ from an untiled run"));
       if (opt.tile < 0 && p.tile_bytes > budget)
         opt.notice(msg("the memory budget of ", budget >> 20, " MiB is too small for '", i.arch,
@@ -513,6 +596,7 @@ class Pipeline {
 
  private:
   std::unique_ptr<ImageModel> model_;
+  int64_t grid_tile_ = 0;  // conv2d_grid_tile() if a weight of the model may take conv2d()'s Winograd path, else 0
 
   int64_t padded_size(int64_t n) const {
     const ImageModelInfo& i = info();
@@ -532,9 +616,11 @@ class Pipeline {
                Sink&& sink) const {
     const ImageModelInfo& i = info();
     const std::vector<detail::TileSpan> ys =
-        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.halo, plan.tiles_y > 1 ? plan.tile : 0);
+        detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.align, plan.halo,
+                          plan.tiles_y > 1 ? plan.tile : 0);
     const std::vector<detail::TileSpan> xs =
-        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.halo, plan.tiles_x > 1 ? plan.tile : 0);
+        detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.align, plan.halo,
+                          plan.tiles_x > 1 ? plan.tile : 0);
     // Models with mean_pools, cut into several tiles: one statistics pass per pool, then the output pass.
     const bool multipass = !i.mean_pools.empty() && ys.size() * xs.size() > 1;
     detail::MeanPasses hook(i, plan.padded_h, plan.padded_w);
@@ -553,6 +639,10 @@ class Pipeline {
           Tensor<float> y;
           if (multipass) {
             hook.begin_tile(ty, tx, a == 0, a + 1 == ys.size(), b == 0, b + 1 == xs.size());
+            y = model_->forward_with_means(gather(ty, tx), &hook);
+            hook.end_tile();
+          } else if (!i.mean_pools.empty()) {  // one tile: the same exact means, computed in this single pass
+            hook.begin_single(ty, tx);
             y = model_->forward_with_means(gather(ty, tx), &hook);
             hook.end_tile();
           } else {
