@@ -2,9 +2,7 @@
 // thread count as the argument, a FLOP-rate counter (2·N·Cout·Hout·Wout·Cin/g·kH·kW per call, the direct-convolution
 // count whatever the algorithm) and, to judge a kernel against what the core can do, measured in this same binary:
 //   peak1_gflops  one thread's FP32 FMA peak with the SIMD width the kernels use (detail::SimdBest: zmm with
-//                 AVX-512), re-measured before each benchmark: 16 independent FMA chains, best of 20 runs of
-//                 ~1 ms in thread CPU time. (bench_gemm's BM_fma_peak is auto-vectorised by GCC, which prefers
-//                 256-bit vectors by default: it measures the ymm peak, half the zmm one on a 2-FMA-port core.)
+//                 AVX-512), re-measured before each benchmark (bench_peak.hpp).
 //   pct_peak      flops / (threads × peak1), mean wall-clock iteration (what Google Benchmark reports);
 //   pct_best      the same for the fastest iteration;
 //   pct_cpu       FLOPs / process CPU time / peak1: efficiency per core-second actually received. On a shared,
@@ -23,6 +21,7 @@
 
 #include <time.h>
 
+#include "bench_peak.hpp"
 #include "pixforge/core/gemm.hpp"
 #include "pixforge/ops/conv2d.hpp"
 
@@ -33,6 +32,7 @@ namespace {
 struct ConvShape {
   int64_t n, cin, h, w, cout, k;
   int64_t stride, pad, groups;
+  int64_t dilation = 1;
 };
 
 Tensor<float> filled(const Shape& s, uint32_t seed) {
@@ -43,43 +43,16 @@ Tensor<float> filled(const Shape& s, uint32_t seed) {
   return t;
 }
 
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-// One thread's FMA rate (FLOP/s) with detail::SimdBest vectors; see the header comment.
-double fma_peak_one_thread() {
-  using S = detail::SimdBest;
-  constexpr int kChains = 16;
-  constexpr int64_t kIters = 1 << 14;
-  double best = 0.0;
-  for (int run = 0; run < 20; ++run) {
-    S::V acc[kChains];
-    for (int c = 0; c < kChains; ++c) acc[c] = S::zero();
-    const float a_val = 0.999999f, b_val = 1e-7f;
-    const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
-    const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-    for (int64_t i = 0; i < kIters; ++i)
-#pragma GCC unroll 16
-      for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
-    const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
-    float sink[S::W];
-    for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
-    S::store_n(sink, acc[0], S::W);  // acc stays in registers (taking its address would put it in memory)
-    benchmark::DoNotOptimize(sink);
-    best = std::max(best, 2.0 * kChains * S::W * double(kIters) / sec);
-  }
-  return best;
-}
+using bench::cpu_seconds;
+using bench::fma_peak_one_thread;
 
 using ConvFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                  const Conv2dParams&);
 
 void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   set_num_threads(int(state.range(0)));
-  const Conv2dParams p = Conv2dParams{}.with_stride(s.stride).with_padding(s.pad).with_groups(s.groups);
+  const Conv2dParams p =
+      Conv2dParams{}.with_stride(s.stride).with_padding(s.pad).with_groups(s.groups).with_dilation(s.dilation);
   const Tensor<float> x = filled({s.n, s.cin, s.h, s.w}, 1);
   const Tensor<float> w = filled({s.cout, s.cin / s.groups, s.k, s.k}, 2);
   const Tensor<float> b = filled({s.cout}, 3);
@@ -146,6 +119,12 @@ const ConvShape c160_32_128 = {1, 160, 128, 128, 32, 3, 1, 1, 1};  // RRDB dense
 const ConvShape c128_128_128 = {1, 128, 128, 128, 128, 3, 1, 0, 1};  // upconv_7 128ch, no padding
 const ConvShape first_3_32_256 = {1, 3, 256, 256, 32, 3, 1, 0, 1};  // first layer 3->32 (Real-CUGAN unet1)
 const ConvShape first_3_64_256 = {1, 3, 256, 256, 64, 3, 1, 1, 1};  // first layer 3->64 (RRDBNet conv_first)
+// Real-CUGAN's 2x2 stride-2 down convs at a 256² input (unet1.conv1_down, unet2.conv2_down) and IS-Net's dilated
+// RSU4F convs at 1024² (256 channels at 64x64).
+const ConvShape down2_64_288 = {1, 64, 288, 288, 64, 2, 2, 0, 1};
+const ConvShape down2_128_270 = {1, 128, 270, 270, 128, 2, 2, 0, 1};
+const ConvShape isnet_d2_256 = {1, 256, 64, 64, 256, 3, 1, 2, 1, 2};
+const ConvShape isnet_d8_256 = {1, 256, 64, 64, 256, 3, 1, 8, 1, 8};
 // Small shapes for ref-vs-fast side by side (the reference is slow).
 const ConvShape small_3x3 = {1, 16, 32, 32, 16, 3, 1, 1, 1};
 const ConvShape small_dw = {1, 16, 32, 32, 16, 3, 1, 1, 16};
@@ -165,8 +144,6 @@ static void BM_conv2d_ref(benchmark::State& st, ConvFn fn, ConvShape s) { run_co
 PIXFORGE_CONV_BENCH(call_im2col, im2col, realcugan_64);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, rrdb_128);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, rrdb_gc32);
-PIXFORGE_CONV_BENCH(call_im2col, im2col, stride2_64);
-PIXFORGE_CONV_BENCH(call_im2col, im2col, pix2pix_enc);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, pointwise_64);
 PIXFORGE_CONV_BENCH(call_1x1, 1x1, pointwise_64);
 PIXFORGE_CONV_BENCH(call_direct, direct, pointwise_64);
@@ -192,6 +169,19 @@ PIXFORGE_CONV_BENCH(call_im2col, im2col, first_3_64_256);
 PIXFORGE_CONV_BENCH(call_direct, direct, first_3_64_256);
 PIXFORGE_CONV_BENCH(call_direct, direct, realcugan_64);
 PIXFORGE_CONV_BENCH(call_direct, direct, rrdb_gc32);
+// Before (im2col + GEMM, the path until session 3) and after (direct, stride / dilation in the panel layout).
+PIXFORGE_CONV_BENCH(call_im2col, im2col, stride2_64);
+PIXFORGE_CONV_BENCH(call_direct, direct, stride2_64);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, down2_64_288);
+PIXFORGE_CONV_BENCH(call_direct, direct, down2_64_288);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, down2_128_270);
+PIXFORGE_CONV_BENCH(call_direct, direct, down2_128_270);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, pix2pix_enc);
+PIXFORGE_CONV_BENCH(call_direct, direct, pix2pix_enc);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, isnet_d2_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, isnet_d2_256);
+PIXFORGE_CONV_BENCH(call_im2col, im2col, isnet_d8_256);
+PIXFORGE_CONV_BENCH(call_direct, direct, isnet_d8_256);
 // Reference vs fast on small shapes.
 PIXFORGE_CONV_BENCH(call_ref, ref, small_3x3);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);

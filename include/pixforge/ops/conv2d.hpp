@@ -466,12 +466,18 @@ inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t
         std::fill(dst + padded_w, dst + row_stride, 0.0f);
         continue;
       }
+      // Per phase: border positions through colmap, the image part [jlo, jhi) as a branch-free strided copy (this
+      // fill is a sizeable part of a 2×2 stride-2 conv, which uses each input only Cout times).
       for (int64_t ph = 0; ph < sw; ++ph) {
         float* d = dst + ph * phase_w;
-        int64_t j = 0;
-        for (int64_t c = ph; c < padded_w; c += sw, ++j)
-          d[j] = c >= c0 && c < c1 ? src[c - pad_left] : colmap[c] < 0 ? 0.0f : src[colmap[c]];
-        std::fill(d + j, d + phase_w, 0.0f);
+        const int64_t n = (padded_w - ph + sw - 1) / sw;  // positions j with c = ph + j·sw < padded_w
+        const int64_t jlo = std::min(n, std::max<int64_t>(0, (c0 - ph + sw - 1) / sw));
+        const int64_t jhi = std::max(jlo, std::min(n, (c1 - ph + sw - 1) / sw));
+        for (int64_t j = 0; j < jlo; ++j) d[j] = colmap[ph + j * sw] < 0 ? 0.0f : src[colmap[ph + j * sw]];
+        const float* s0 = src + (ph + jlo * sw - pad_left);  // the first image column of this phase
+        for (int64_t j = 0; j < jhi - jlo; ++j) d[jlo + j] = s0[j * sw];
+        for (int64_t j = jhi; j < n; ++j) d[j] = colmap[ph + j * sw] < 0 ? 0.0f : src[colmap[ph + j * sw]];
+        std::fill(d + n, d + phase_w, 0.0f);
       }
     }
 }

@@ -488,9 +488,10 @@ inline Tensor<float> conv_transpose2d_gather(const Tensor<float>& x_in, const Te
 // that phase's taps — four 1×1 convs for k2 s2 (Real-CUGAN's up convs), four 2×2-tap convs for k4 s2 — run by the
 // register-blocked tile of conv2d_direct (ops/conv2d_direct_kernel.hpp): no column buffer, no GEMM, no scatter.
 // Work unit = (image, row phase, band of kDirectBandRows phase rows): it copies the input rows the band reads
-// (zero rows/columns outside the image) into a panel, then for every column phase, 48-pixel tile and block of 8
-// output channels runs the tile into a small buffer, which is written to the phase's output pixels (stride sw)
-// with the activation. Phases without taps (k < s) get the bias alone.
+// (zero rows/columns outside the image) into a panel; then per phase row and block of 8 output channels it runs
+// the tile over every column phase's 48-pixel groups into row buffers and interleaves those into the output row
+// (pairs for s = 2, a vectorisable loop); the activation runs over whole output rows at the end. Phases without
+// taps (k < s) get the bias alone.
 // Summation order, as conv2d_direct: per output, FMA chains over (ic, tap row, tap column) within blocks of 64
 // input channels, the block sums added in order, then the bias — fixed by the shapes, so the bits do not depend
 // on the thread count, the image size or where a pipeline tile starts.
@@ -570,26 +571,33 @@ inline Tensor<float> conv_transpose2d_direct(const Tensor<float>& x_in, const Te
     const int64_t nt = std::min(band_rows, ay.t_hi - t0);
     const int64_t ty = int64_t(ay.taps.size());
     float* yn = yd + n * cout * hout * wout;
-    // Writes v ↦ act(src[v] or fill) to the outputs of phase row t, column phase ax, phase columns [v0, v0 + nv).
-    auto write = [&](int64_t oc, int64_t t, const detail::TransposePhase& ax, int64_t v0, int64_t nv,
-                     const float* src, float fill) {
-      float* yrow = yn + (oc * hout + ay.r - p.padding_h + sh * t) * wout + ax.r - p.padding_w + sw * v0;
-      for (int64_t v = 0; v < nv; ++v) yrow[v * sw] = apply_act(src ? src[v] : fill, p.act);
+    auto out_row = [&](int64_t oc, int64_t t) { return yn + (oc * hout + ay.r - p.padding_h + sh * t) * wout; };
+    // The activation runs once over the unit's whole output rows (every column phase), vectorised.
+    auto finish_rows = [&] {
+      if (p.act.kind == ActKind::none) return;
+      for (int64_t oc = 0; oc < cout; ++oc)
+        for (int64_t t = t0; t < t0 + nt; ++t) apply_act_inplace(out_row(oc, t), wout, p.act);
     };
     auto write_bias = [&](const detail::TransposePhase& ax) {  // outputs no tap reaches (k < s): bias only
       for (int64_t oc = 0; oc < cout; ++oc)
-        for (int64_t t = t0; t < t0 + nt; ++t) write(oc, t, ax, ax.t_lo, ax.t_hi - ax.t_lo, nullptr, bpack[size_t(oc)]);
+        for (int64_t t = t0; t < t0 + nt; ++t) {
+          float* yrow = out_row(oc, t) + ax.r - p.padding_w + sw * ax.t_lo;
+          for (int64_t v = 0; v < ax.t_hi - ax.t_lo; ++v) yrow[v * sw] = bpack[size_t(oc)];
+        }
     };
     if (ty == 0 || !any_x) {
       for (const auto& ax : phx) write_bias(ax);
+      finish_rows();
       return;
     }
     // Panel rows: input row iy = t0 − qy_max + r; tap a of phase row t reads r = t − t0 + qy_max − q_a.
     const int64_t qy_min = ay.q.front(), qy_max = ay.q.back();  // q grows with the tap index
     const int64_t rows = nt + qy_max - qy_min, iy0 = t0 - qy_max;
-    float* scratch = detail::thread_scratch<6>(cin * rows * row_stride + 15 + ocb * tile_px);
+    // Results of one phase row for one channel block: rowbuf[px][o][v − t_lo(px)], interleaved into y afterwards.
+    const int64_t vstride = (wout + sw - 1) / sw + tile_px + 16;
+    float* scratch = detail::thread_scratch<6>(cin * rows * row_stride + 15 + sw * ocb * vstride);
     float* panel = scratch + (16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16;
-    float* buf = panel + cin * rows * row_stride;  // ocb rows of tile_px: one tile's results
+    float* rowbuf = panel + cin * rows * row_stride;
     for (int64_t ic = 0; ic < cin; ++ic)
       for (int64_t r = 0; r < rows; ++r) {
         float* dst = panel + (ic * rows + r) * row_stride;
@@ -600,44 +608,73 @@ inline Tensor<float> conv_transpose2d_direct(const Tensor<float>& x_in, const Te
         const int64_t hi = std::clamp<int64_t>(w, lo, ix_base + panel_w);
         std::copy(xd + ((n * cin + ic) * h + iy) * w + lo, xd + ((n * cin + ic) * h + iy) * w + hi, dst + lo - ix_base);
       }
+    for (const auto& ax : phx)
+      if (ax.taps.empty()) write_bias(ax);
+    // Two column phases whose outputs alternate (every s = 2 case): written as pairs, which vectorises.
+    int64_t pa = -1, pb = -1;
+    if (sw == 2 && !phx[0].taps.empty() && !phx[1].taps.empty()) {
+      const int64_t o0 = phx[0].r - p.padding_w + 2 * phx[0].t_lo, o1 = phx[1].r - p.padding_w + 2 * phx[1].t_lo;
+      if (o1 == o0 + 1) pa = 0, pb = 1;
+      if (o0 == o1 + 1) pa = 1, pb = 0;
+    }
     detail::DirectTile tile;
     tile.ic_stride = rows * row_stride;
     // Consecutive taps of a phase differ by the same q step (d / gcd(s, d)); tap a's row is qy_max − q_a.
     tile.ky_stride = ty > 1 ? -(ay.q[1] - ay.q[0]) * row_stride : 0;
     tile.kh = ty;
-    for (int64_t px = 0; px < sw; ++px) {
-      const auto& ax = phx[size_t(px)];
-      const int64_t tx = int64_t(ax.taps.size());
-      if (ax.t_hi <= ax.t_lo) continue;
-      if (tx == 0) {
-        write_bias(ax);
-        continue;
-      }
-      tile.kw = tx;
-      for (int64_t b = 0; b < tx; ++b) tile.kx_off[b] = qx_max - ax.q[size_t(b)];
-      const float* wp = wpack[size_t(py * sw + px)].data();
-      for (int64_t t = t0; t < t0 + nt; ++t)
-        for (int64_t v0 = ax.t_lo; v0 < ax.t_hi; v0 += tile_px) {
-          const int64_t npx = std::min(tile_px, ax.t_hi - v0);
-          const int pv = int((npx + S::W - 1) / S::W);
-          tile.last_n = int(npx - (pv - 1) * S::W);
-          // Row of tap 0: r = t − t0 + qy_max − q_0; column of tap b: v0 − qx_max − ix_base + kx_off[b].
-          const float* base = panel + (t - t0 + qy_max - ay.q[0]) * row_stride + (v0 - qx_max - ix_base);
-          for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
-            for (int64_t o = 0; o < ocb; ++o) tile.y[o] = buf + o * tile_px;
+    for (int64_t t = t0; t < t0 + nt; ++t)
+      for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
+        for (int64_t px = 0; px < sw; ++px) {
+          const auto& ax = phx[size_t(px)];
+          const int64_t tx = int64_t(ax.taps.size());
+          if (tx == 0 || ax.t_hi <= ax.t_lo) continue;
+          tile.kw = tx;
+          for (int64_t b = 0; b < tx; ++b) tile.kx_off[b] = qx_max - ax.q[size_t(b)];
+          const float* wp = wpack[size_t(py * sw + px)].data() + oc0 * cin * ty * tx;
+          for (int64_t v0 = ax.t_lo; v0 < ax.t_hi; v0 += tile_px) {
+            const int64_t npx = std::min(tile_px, ax.t_hi - v0);
+            const int pv = int((npx + S::W - 1) / S::W);
+            tile.last_n = int(npx - (pv - 1) * S::W);
+            // Row of tap 0: r = t − t0 + qy_max − q_0; column of tap b: v0 − qx_max − ix_base + kx_off[b].
+            const float* base = panel + (t - t0 + qy_max - ay.q[0]) * row_stride + (v0 - qx_max - ix_base);
+            for (int64_t o = 0; o < ocb; ++o) tile.y[o] = rowbuf + (px * ocb + o) * vstride + (v0 - ax.t_lo);
             for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock) {
               tile.cin = std::min(detail::kDirectIcBlock, cin - ic0);
               tile.panel = base + ic0 * rows * row_stride;
-              tile.wpack = wp + (oc0 * cin + ic0 * ocb) * ty * tx;
+              tile.wpack = wp + ic0 * ocb * ty * tx;
               tile.accumulate = ic0 > 0;
               tile.bias = ic0 + tile.cin == cin ? bpack.data() + oc0 : nullptr;
               detail::direct_tile_pv<S>(tile, pv);
             }
-            for (int64_t o = 0; o < ocb && oc0 + o < cout; ++o)
-              write(oc0 + o, t, ax, v0, npx, buf + o * tile_px, 0.0f);
           }
         }
-    }
+        for (int64_t o = 0; o < ocb && oc0 + o < cout; ++o) {
+          float* yrow = out_row(oc0 + o, t);
+          int64_t done_a = 0, done_b = 0;  // phase columns already written by the paired loop
+          if (pa >= 0) {
+            const auto& aa = phx[size_t(pa)];
+            const auto& ab = phx[size_t(pb)];
+            const int64_t np = std::min(aa.t_hi - aa.t_lo, ab.t_hi - ab.t_lo);
+            float* __restrict dst = yrow + aa.r - p.padding_w + 2 * aa.t_lo;
+            const float* __restrict sa = rowbuf + (pa * ocb + o) * vstride;
+            const float* __restrict sb = rowbuf + (pb * ocb + o) * vstride;
+            for (int64_t j = 0; j < np; ++j) {
+              dst[2 * j] = sa[j];
+              dst[2 * j + 1] = sb[j];
+            }
+            done_a = done_b = np;
+          }
+          for (int64_t px = 0; px < sw; ++px) {
+            const auto& ax = phx[size_t(px)];
+            if (ax.taps.empty()) continue;
+            const int64_t from = px == pa ? done_a : px == pb ? done_b : 0;
+            float* dst = yrow + ax.r - p.padding_w + sw * ax.t_lo;
+            const float* src = rowbuf + (px * ocb + o) * vstride;
+            for (int64_t j = from; j < ax.t_hi - ax.t_lo; ++j) dst[j * sw] = src[j];
+          }
+        }
+      }
+    finish_rows();
   });
   return y;
 }

@@ -1,0 +1,53 @@
+// bench/ops/bench_peak.hpp — the FMA peak the conv benchmarks compare against, measured in the same binary.
+//
+//   peak1 = fma_peak_one_thread();   // FLOP/s of one thread with detail::SimdBest vectors (zmm with AVX-512)
+//
+// 16 independent FMA chains, best of 20 runs of ~1 ms in thread CPU time, so a loaded machine lowers it little.
+// (bench_gemm's BM_fma_peak is auto-vectorised by GCC, which prefers 256-bit vectors by default: it measures the
+// ymm peak, half the zmm one on a 2-FMA-port core.)
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include <time.h>
+
+#include "pixforge/ops/conv2d_direct_kernel.hpp"
+
+namespace pixforge {
+namespace bench {
+
+inline double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+inline double fma_peak_one_thread() {
+  using S = detail::SimdBest;
+  constexpr int kChains = 16;
+  constexpr int64_t kIters = 1 << 14;
+  double best = 0.0;
+  for (int run = 0; run < 20; ++run) {
+    S::V acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = S::zero();
+    const float a_val = 0.999999f, b_val = 1e-7f;
+    const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
+    const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    for (int64_t i = 0; i < kIters; ++i)
+#pragma GCC unroll 16
+      for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
+    const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
+    float sink[S::W];
+    for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
+    S::store_n(sink, acc[0], S::W);  // acc stays in registers (taking its address would put it in memory)
+    benchmark::DoNotOptimize(sink);
+    best = std::max(best, 2.0 * kChains * S::W * double(kIters) / sec);
+  }
+  return best;
+}
+
+}  // namespace bench
+}  // namespace pixforge
