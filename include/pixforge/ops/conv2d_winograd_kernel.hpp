@@ -30,32 +30,40 @@ constexpr int64_t kWinoIcBlock = 64;
 constexpr int64_t kWinoMinChannels = 16;
 constexpr int64_t kWinoMinSize = 8;
 
+// Bᵀ and Aᵀ of ops/conv2d_winograd.hpp in float (exact: halves, quarters and eighths).
+constexpr float kWinoBTf[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0},   {0, -1, -2.5f, -0.5f, 1, 0},
+                                  {0, 1, 0.5f, -2.5f, 1, 0},     {0, -0.5f, -1, 0.5f, 1, 0},
+                                  {0, 2, -1, -2, 1, 0},          {0, 1, 1.5f, -2, -1.5f, 1}};
+constexpr float kWinoATf[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5f, 0}, {0, 1, 1, 4, 0.25f, 0}, {0, 1, -1, 8, -0.125f, 1}};
+
 template <class S>
 struct WinoOps {
   using V = typename S::V;
   static V c(float v) { return S::bcast(&v); }
-  static V sub(V a, V b) { return S::fma(c(-1.0f), b, a); }  // a − b, one rounding (the same as a true subtract)
 
-  // out = Bᵀ · in for one 6-vector (points 0, ±1, ±2, ∞):
-  //   [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+  // out = Bᵀ · in (6 → 6) and out = Aᵀ · in (6 → 4), with Bᵀ and Aᵀ of ops/conv2d_winograd.hpp (points 0, 1, −1,
+  // 2, −1/2, ∞; every entry is exact in float). One FMA per non-zero entry, in column order; the zero tests fold
+  // away at compile time once the loops are unrolled.
   static void bt(const V* d, V* o) {
-    const V d12 = S::add(d[1], d[2]), d34 = S::add(d[3], d[4]);
-    const V d1m2 = sub(d[1], d[2]), d4m3 = sub(d[4], d[3]);
-    const V d4m2 = sub(d[4], d[2]), d3m1 = sub(d[3], d[1]);
-    o[0] = S::fma(c(4.0f), d[0], S::fma(c(-5.0f), d[2], d[4]));
-    o[1] = S::fma(c(-4.0f), d12, d34);
-    o[2] = S::fma(c(4.0f), d1m2, d4m3);
-    o[3] = S::fma(c(2.0f), d3m1, d4m2);
-    o[4] = S::fma(c(-2.0f), d3m1, d4m2);
-    o[5] = S::fma(c(4.0f), d[1], S::fma(c(-5.0f), d[3], d[5]));
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; ++i) {
+      V acc = S::zero();
+#pragma GCC unroll 6
+      for (int k = 0; k < 6; ++k)
+        if (kWinoBTf[i][k] != 0.0f) acc = S::fma(c(kWinoBTf[i][k]), d[k], acc);
+      o[i] = acc;
+    }
   }
-  // out = Aᵀ · in for one 6-vector: [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
   static void at(const V* m, V* o) {
-    const V a = S::add(m[1], m[2]), b = sub(m[1], m[2]), cc = S::add(m[3], m[4]), e = sub(m[3], m[4]);
-    o[0] = S::add(S::add(m[0], a), cc);
-    o[1] = S::fma(c(2.0f), e, b);
-    o[2] = S::fma(c(4.0f), cc, a);
-    o[3] = S::add(S::fma(c(8.0f), e, b), m[5]);
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      V acc = S::zero();
+#pragma GCC unroll 6
+      for (int k = 0; k < 6; ++k)
+        if (kWinoATf[i][k] != 0.0f) acc = S::fma(c(kWinoATf[i][k]), m[k], acc);
+      o[i] = acc;
+    }
   }
 
   // Lane t ← p[4t + k], t < W: column k of S::W consecutive tiles (p must be readable up to p[4·W + 3]).
