@@ -47,10 +47,13 @@
 //     Tensor<float> y = net->forward(x);     // x [1, 3, H, W] RGB in [0, 1] -> y [1, 3, 4H, 4W]; clamp when saving
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "pixforge/core/json.hpp"
+#include "pixforge/core/parallel.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/models/model.hpp"
 #include "pixforge/nn/layers.hpp"
@@ -66,6 +69,46 @@ namespace rrdbnet_detail {
 constexpr float kLReluSlope = 0.2f;
 constexpr float kResidualScale = 0.2f;
 inline Conv2dOptions conv3x3(int64_t cin, int64_t cout) { return Conv2dOptions(cin, cout, 3).padding(1); }
+
+// The high-resolution tail (conv_up2 at 4h × 4w, conv_hr, conv_last) runs in bands of this many output rows, so
+// only one full-size map is alive at a time instead of two or three. A multiple of conv2d_grid_tile().
+constexpr int64_t kTailBandRows = 128;
+
+// Rows [i0, i1) of nearest ×2 up-sampling of x [N, C, h, w]: [N, C, i1 − i0, 2w], each value copied (exact).
+inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t i0, int64_t i1) {
+  const Tensor<float> x = x_in.contiguous();
+  const int64_t N = x.size(0), C = x.size(1), h = x.size(2), w = x.size(3), rows = i1 - i0;
+  Tensor<float> y = Tensor<float>::empty({N, C, rows, 2 * w});
+  parallel_for(0, N * C, [&](int64_t plane) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* src = x.data() + (plane * h + (i0 + r) / 2) * w;
+      float* dst = y.data() + (plane * rows + r) * 2 * w;
+      for (int64_t j = 0; j < 2 * w; ++j) dst[j] = src[j / 2];
+    }
+  });
+  return y;
+}
+
+// Rows [r0, r1) of a 3×3, padding-1 conv over a map of height H, from rows [max(r0 − 1, 0), min(r1 + 1, H)) of
+// its input (`rows(i0, i1)` makes them): the conv's own zero padding is used only at the map's top and bottom.
+// Winograd's bits depend on where its 4-row tiles start and end, so with r0 and r1 multiples of
+// conv2d_grid_tile() (or r1 = H) the band equals those rows of the whole-map conv bit for bit.
+template <class Rows>
+Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1, Rows rows) {
+  const int64_t i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(r1 + 1, H);
+  Conv2dParams p = conv.params;
+  p.pad_top = r0 == 0 ? 1 : 0;
+  p.pad_bottom = r1 == H ? 1 : 0;
+  return conv2d(rows(i0, i1), conv.weight, conv.bias, p, &conv.weight_cache);
+}
+
+// Writes band [N, C, b, W] into rows [r0, r0 + b) of y [N, C, H, W] (both packed).
+inline void copy_rows(const Tensor<float>& band, Tensor<float>& y, int64_t r0) {
+  const int64_t b = band.size(2), W = band.size(3), H = y.size(2);
+  parallel_for(0, band.size(0) * band.size(1), [&](int64_t plane) {
+    std::memcpy(y.data() + (plane * H + r0) * W, band.data() + plane * b * W, size_t(b * W) * sizeof(float));
+  });
+}
 }  // namespace rrdbnet_detail
 
 // Residual dense block: five densely connected 3×3 convs, x + 0.2·x5.
@@ -220,16 +263,46 @@ class RRDBNet : public ImageModel {
     trunk = conv_body(trunk);
     add_to_(feat, trunk);                                              // feat + body, in trunk's buffer
     feat = std::move(trunk);                                           // [N, F, h, w]
-    // Each map is released as soon as the next one exists (the 4h × 4w ones dominate the peak: the up-sampled
-    // input and the output of conv_up2 / conv_hr, two at a time).
-    for (const Conv2d* up : {&conv_up1, &conv_up2}) {
-      Tensor<float> big = upsample(feat, 2, InterpolateMode::nearest);  // [N, F, 2·, 2·]
+    {
+      Tensor<float> up = upsample(feat, 2, InterpolateMode::nearest);  // [N, F, 2h, 2w]
       feat = Tensor<float>();
-      feat = (*up)(big);                                                // lrelu fused
+      feat = conv_up1(up);                                             // lrelu fused
     }
-    const Tensor<float> hr = conv_hr(feat);                            // [N, F, 4h, 4w]  lrelu fused
+    return hr_tail(std::move(feat));                                    // [N, C_out, 4h, 4w]
+  }
+
+  // conv_last(conv_hr(conv_up2(upsample(feat, 2)))) in bands of output rows, bit-identical to the whole maps
+  // (rrdbnet_detail::conv3x3_rows). Alive at most: feat, conv_up2's output [N, F, 4h, 4w] and one band of each
+  // step; the up-sampled map and conv_hr's output never exist whole. conv_hr's bands start 4 rows early and end 4
+  // late (its tiles must stay aligned), so it computes 8 rows per band boundary twice.
+  Tensor<float> hr_tail(Tensor<float> feat) const {                   // feat [N, F, 2h, 2w]
+    using namespace rrdbnet_detail;
+    static_assert(conv2d_grid_tile() == 0 || kTailBandRows % conv2d_grid_tile() == 0, "bands off the tile grid");
+    const int64_t H = 2 * feat.size(2), W = 2 * feat.size(3), B = kTailBandRows;
+    const int64_t g = std::max<int64_t>(conv2d_grid_tile(), 1);
+    // The last band takes the rest (B to 2B − 1 rows): every band is as large as the dispatcher's minimum map,
+    // so each takes the same conv path as the whole map would.
+    auto band_end = [&](int64_t r0) { return H - r0 < 2 * B ? H : r0 + B; };
+    Tensor<float> hr_in = Tensor<float>::empty({feat.size(0), conv_up2.weight.size(0), H, W});
+    for (int64_t r0 = 0, r1 = 0; r0 < H; r0 = r1) {
+      r1 = band_end(r0);
+      copy_rows(conv3x3_rows(conv_up2, H, r0, r1,
+                             [&](int64_t i0, int64_t i1) { return upsample_nearest2x_rows(feat, i0, i1); }),
+                hr_in, r0);
+    }
     feat = Tensor<float>();
-    return conv_last(hr);                                              // [N, C_out, 4h, 4w]
+    Tensor<float> y = Tensor<float>::empty({hr_in.size(0), conv_last.weight.size(0), H, W});
+    for (int64_t o0 = 0, o1 = 0; o0 < H; o0 = o1) {
+      o1 = band_end(o0);
+      const int64_t a0 = std::max<int64_t>(o0 - g, 0), a1 = std::min(o1 + g, H);  // ⊇ [o0 − 1, o1 + 1), aligned
+      const Tensor<float> hr = conv3x3_rows(conv_hr, H, a0, a1, [&](int64_t i0, int64_t i1) {
+        return hr_in.narrow(2, i0, i1 - i0).contiguous();
+      });
+      copy_rows(conv3x3_rows(conv_last, H, o0, o1,
+                             [&](int64_t i0, int64_t i1) { return hr.narrow(2, i0 - a0, i1 - i0).contiguous(); }),
+                y, o0);
+    }
+    return y;
   }
 
  private:
