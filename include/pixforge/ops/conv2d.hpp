@@ -439,6 +439,26 @@ inline std::vector<float> pack_direct_weights(const float* w, int64_t cout, int6
   return packed;
 }
 
+// even[j] = src[2j], odd[j] = src[2j + 1] for j < pairs. A 2×2 stride-2 conv uses each input only Cout times, so
+// the panel fill is a sizeable part of its time: a scalar strided loop cost about as much as the FMAs.
+inline void deinterleave2(const float* __restrict src, int64_t pairs, float* __restrict even,
+                          float* __restrict odd) {
+  int64_t j = 0;
+#if defined(__AVX512F__)
+  const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  for (; j + 16 <= pairs; j += 16) {
+    const __m512 a = _mm512_loadu_ps(src + 2 * j), b = _mm512_loadu_ps(src + 2 * j + 16);
+    _mm512_storeu_ps(even + j, _mm512_permutex2var_ps(a, ie, b));
+    _mm512_storeu_ps(odd + j, _mm512_permutex2var_ps(a, io, b));
+  }
+#endif
+  for (; j < pairs; ++j) {
+    even[j] = src[2 * j];
+    odd[j] = src[2 * j + 1];
+  }
+}
+
 // Copies input rows [iy0, iy0 + rows) of the padded input (row iy0 = the band's first output row · stride − pad_top,
 // any border mode) of all channels into panel[ic][r][phase][j]: padded column c (0 = pad_left columns left of the
 // image) goes to phase c mod sw, position c div sw, so stride-sw outputs read consecutive floats
@@ -464,6 +484,17 @@ inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t
         if (c1 > c0) std::memcpy(dst + c0, src + (c0 - pad_left), size_t(c1 - c0) * sizeof(float));
         for (int64_t c = std::max(c0, c1); c < padded_w; ++c) dst[c] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
         std::fill(dst + padded_w, dst + row_stride, 0.0f);
+        continue;
+      }
+      if (sw == 2) {  // the common stride: the image part deinterleaved with SIMD permutes
+        float* d[2] = {dst, dst + phase_w};
+        for (int64_t c = 0; c < c0; ++c) d[c & 1][c >> 1] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+        const int64_t pairs = (c1 - c0) / 2;
+        deinterleave2(src + (c0 - pad_left), pairs, d[c0 & 1] + (c0 >> 1), d[(c0 + 1) & 1] + ((c0 + 1) >> 1));
+        for (int64_t c = c0 + 2 * pairs; c < c1; ++c) d[c & 1][c >> 1] = src[c - pad_left];
+        for (int64_t c = std::max(c0, c1); c < padded_w; ++c)
+          d[c & 1][c >> 1] = colmap[c] < 0 ? 0.0f : src[colmap[c]];
+        for (int64_t ph = 0; ph < 2; ++ph) std::fill(d[ph] + (padded_w - ph + 1) / 2, d[ph] + phase_w, 0.0f);
         continue;
       }
       // Per phase: border positions through colmap, the image part [jlo, jhi) as a branch-free strided copy (this
