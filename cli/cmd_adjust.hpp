@@ -24,22 +24,18 @@ const char* const kAdjustHelp =
     "any). OUT is written atomically and never overwrites IN.\n";
 
 int cmd_adjust(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
   bool quiet = false;
-  pf::AdjustParams p;
-  const bool go = parse_op_args("adjust", kAdjustHelp, args, pos, quiet, [&](const std::string& a, const auto& value) {
-    if (a == "--brightness") return (p.brightness = parse_double(a, value(), 0.2, 100)), true;
-    if (a == "--contrast") return (p.contrast = parse_double(a, value(), 0.2, 100)), true;
-    return false;
-  });
-  if (!go) return kOk;
-  if (pos.size() != 2)
-    throw UsageError("adjust: expected IN OUT, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge adjust --help)");
-  if (p.brightness == 1.0 && p.contrast == 1.0)
+  pf::AdjustParams a;
+  ArgParser p("adjust", kAdjustHelp);
+  p.number("--brightness", a.brightness, 0.2, 100).number("--contrast", a.contrast, 0.2, 100);
+  p.flag({"--quiet", "-q"}, quiet);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT");
+  if (a.brightness == 1.0 && a.contrast == 1.0)
     throw UsageError("adjust: nothing to do: --brightness and --contrast are both 1 (unchanged); give a factor "
                      "other than 1");
-  return run_image_op("adjust", pos[0], pos[1], quiet, [&](const pf::Image& img) { return pf::adjust(img, p); });
+  return run_image_op("adjust", p.positional()[0], p.positional()[1], quiet,
+                      [&](const pf::Image& img) { return pf::adjust(img, a); });
 }
 
 }  // namespace

@@ -26,20 +26,14 @@ const char* const kAugmentHelp =
     "  --quiet     no progress bar\n";
 
 int cmd_augment(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
   bool quiet = false;
   int64_t n = 0, seed = 0;
-  auto option = [&](const std::string& a, const auto& value) {
-    if (a == "-n") return (n = parse_int(a, value(), 1, 10000)), true;
-    if (a == "--seed") return (seed = parse_int(a, value(), 0, INT64_MAX)), true;
-    return false;
-  };
-  if (!parse_op_args("augment", kAugmentHelp, args, pos, quiet, option)) return kOk;
-  if (pos.size() != 2)
-    throw UsageError("augment: expected IN OUTDIR, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge augment --help)");
+  ArgParser p("augment", kAugmentHelp);
+  p.integer("-n", n, 1, 10000).integer("--seed", seed, 0, INT64_MAX).flag({"--quiet", "-q"}, quiet);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUTDIR");
   if (n == 0) throw UsageError("augment: -n N (the number of variants) is required");
-  const std::string &in = pos[0], &outdir = pos[1];
+  const std::string &in = p.positional()[0], &outdir = p.positional()[1];
   std::error_code ec;
   if (fs::is_directory(in, ec)) throw UsageError("augment: IN '" + in + "' is a folder; give one image");
   if (fs::exists(outdir, ec) && !fs::is_directory(outdir, ec))

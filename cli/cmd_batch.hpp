@@ -29,35 +29,28 @@ bool has_image_extension(const fs::path& p) {
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga";
 }
 
-std::string format_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-// A number option in [lo, hi].
-double parse_double(const std::string& opt, const std::string& value, double lo, double hi) {
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || end != value.c_str() + value.size() || !(v >= lo && v <= hi))
-    throw UsageError(opt + " expects a number in [" + format_number(lo) + ", " + format_number(hi) + "], got '" +
-                     value + "'");
-  return v;
-}
-
-// Runs one(in_file, out_file) for every image of indir; failures are reported and counted, never fatal.
-int for_each_image(const std::string& cmd, const std::string& indir, const std::string& outdir, bool quiet,
-                   const std::function<void(const std::string&, const std::string&)>& one) {
+// INDIR OUTDIR: OUTDIR must be a folder (or not exist yet) and not INDIR itself.
+void check_folders(const std::string& cmd, const std::string& indir, const std::string& outdir) {
   std::error_code ec;
   if (fs::exists(outdir, ec) && !fs::is_directory(outdir, ec))
     throw UsageError(cmd + ": IN '" + indir + "' is a folder, so OUT must be a folder, but '" + outdir +
                      "' is a file");
   if (same_file(indir, outdir))
     throw UsageError(cmd + ": OUTDIR '" + outdir + "' is the input folder; pixforge never overwrites its input");
+}
+
+// Runs one(in_file, out_file) for every image of indir; failures are reported and counted, never fatal.
+int for_each_image(const std::string& cmd, const std::string& indir, const std::string& outdir, bool quiet,
+                   const std::function<void(const std::string&, const std::string&)>& one) {
+  check_folders(cmd, indir, outdir);
+  std::error_code ec;
   std::vector<fs::path> files;
   size_t others = 0;
   for (const auto& e : fs::directory_iterator(indir)) {
-    if (e.is_regular_file(ec) && has_image_extension(e.path()))
+    // A dangling link with an image name is a file the user meant and that cannot be read: it is reported as a
+    // failure, not ignored. Folders, FIFOs and devices are ignored (reading a FIFO would block).
+    const bool dangling = e.is_symlink(ec) && !fs::exists(e.path(), ec);
+    if ((e.is_regular_file(ec) || dangling) && has_image_extension(e.path()))
       files.push_back(e.path());
     else
       ++others;
@@ -105,31 +98,6 @@ int run_image_op(const std::string& cmd, const std::string& in, const std::strin
     throw UsageError(cmd + ": cannot write '" + out + "': use a .png, .jpg, .jpeg, .bmp or .tga extension");
   one(in, out);
   return kOk;
-}
-
-// Parses `IN OUT` plus --quiet/--help for an image operation; `option(a, value)` handles the command's own
-// options (value() consumes the next argument) and returns false for an unknown one. Returns false after --help.
-bool parse_op_args(const std::string& cmd, const char* help, const std::vector<std::string>& args,
-                   std::vector<std::string>& pos, bool& quiet,
-                   const std::function<bool(const std::string&, const std::function<std::string()>&)>& option) {
-  for (size_t k = 0; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    const std::function<std::string()> value = [&]() -> std::string {
-      if (k + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++k];
-    };
-    if (is_help(a)) {
-      std::fputs(help, stdout);
-      return false;
-    } else if (a == "--quiet" || a == "-q") {
-      quiet = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      if (!option(a, value)) throw UsageError(cmd + ": unknown option '" + a + "' (see pixforge " + cmd + " --help)");
-    } else {
-      pos.push_back(a);
-    }
-  }
-  return true;
 }
 
 }  // namespace

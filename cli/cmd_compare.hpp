@@ -39,26 +39,12 @@ std::string format_ssim(double v, bool defined) {
 }
 
 int cmd_compare(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
   int64_t border = 0;
-  for (size_t k = 0; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    if (is_help(a)) {
-      std::fputs(kCompareHelp, stdout);
-      return kOk;
-    }
-    if (a == "--crop-border") {
-      if (k + 1 >= args.size()) throw UsageError(a + " needs a value");
-      border = parse_int(a, args[++k], 0, 1 << 20);
-    } else if (a.size() > 1 && a[0] == '-') {
-      throw UsageError("compare: unknown option '" + a + "' (see pixforge compare --help)");
-    } else {
-      pos.push_back(a);
-    }
-  }
-  if (pos.size() != 2)
-    throw UsageError("compare: expected two images A B, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge compare --help)");
+  ArgParser p("compare", kCompareHelp);
+  p.integer("--crop-border", border, 0, 1 << 20);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "two images A B");
+  const std::vector<std::string>& pos = p.positional();
   const pf::Image a = pf::load_image(pos[0]), b = pf::load_image(pos[1]);
   if (a.width != b.width || a.height != b.height)
     pf::fail(pf::ErrorCode::shape_mismatch, "compare: sizes differ: '" + pos[0] + "' is " + std::to_string(a.width) +

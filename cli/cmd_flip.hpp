@@ -16,21 +16,16 @@ const char* const kFlipHelp =
     "overwrites IN.\n";
 
 int cmd_flip(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
   bool quiet = false, horizontal = false, vertical = false;
-  const bool go = parse_op_args("flip", kFlipHelp, args, pos, quiet, [&](const std::string& a, const auto&) {
-    if (a == "--horizontal") return horizontal = true;
-    if (a == "--vertical") return vertical = true;
-    return false;
-  });
-  if (!go) return kOk;
-  if (pos.size() != 2)
-    throw UsageError("flip: expected IN OUT, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge flip --help)");
+  ArgParser p("flip", kFlipHelp);
+  p.flag({"--horizontal"}, horizontal).flag({"--vertical"}, vertical).flag({"--quiet", "-q"}, quiet);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT");
   if (horizontal == vertical)
     throw UsageError("flip: give exactly one of --horizontal and --vertical (both = pixforge rotate --angle 180)");
   const pf::FlipAxis axis = horizontal ? pf::FlipAxis::horizontal : pf::FlipAxis::vertical;
-  return run_image_op("flip", pos[0], pos[1], quiet, [&](const pf::Image& img) { return pf::flip(img, axis); });
+  return run_image_op("flip", p.positional()[0], p.positional()[1], quiet,
+                      [&](const pf::Image& img) { return pf::flip(img, axis); });
 }
 
 }  // namespace

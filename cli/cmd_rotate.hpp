@@ -56,27 +56,18 @@ std::array<uint8_t, 4> parse_fill_color(const std::string& s) {
 }
 
 int cmd_rotate(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
-  bool quiet = false, have_angle = false;
-  pf::RotateParams p;
-  const bool go = parse_op_args("rotate", kRotateHelp, args, pos, quiet, [&](const std::string& a, const auto& value) {
-    if (a == "--angle") {
-      p.angle = parse_double(a, value(), -1e6, 1e6);
-      return have_angle = true;
-    }
-    if (a == "--expand") return p.expand = true;
-    if (a == "--fill") {
-      p.fill = parse_fill_color(value());
-      return true;
-    }
-    return false;
-  });
-  if (!go) return kOk;
-  if (pos.size() != 2)
-    throw UsageError("rotate: expected IN OUT, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge rotate --help)");
-  if (!have_angle) throw UsageError("rotate: --angle A is required (degrees, counter-clockwise)");
-  return run_image_op("rotate", pos[0], pos[1], quiet, [&](const pf::Image& img) { return pf::rotate(img, p); });
+  bool quiet = false;
+  pf::RotateParams r;
+  ArgParser p("rotate", kRotateHelp);
+  p.number("--angle", r.angle, -1e6, 1e6)
+      .flag({"--expand"}, r.expand)
+      .custom("--fill", [&](const std::string& v) { r.fill = parse_fill_color(v); })
+      .flag({"--quiet", "-q"}, quiet);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT");
+  if (!p.given("--angle")) throw UsageError("rotate: --angle A is required (degrees, counter-clockwise)");
+  return run_image_op("rotate", p.positional()[0], p.positional()[1], quiet,
+                      [&](const pf::Image& img) { return pf::rotate(img, r); });
 }
 
 }  // namespace

@@ -5,11 +5,11 @@
 //   pixforge restore IN OUT [--model NAME] [--render-factor N] [--weights-dir DIR] [run options]
 //
 // Each resolves a weight file in the weights directory (--weights-dir, else $PIXFORGE_WEIGHTS, else weights/ in the
-// current directory) under the names tools/fetch_weights writes, then calls cmd_run with it and the remaining
-// arguments, so tiling, task handling and folder mode (INDIR OUTDIR) are exactly run's. A missing weight file is a
-// runtime error (exit 1) naming the file and how to get it.
+// current directory) under the names tools/fetch_weights writes, then runs it through run_model (cli/cmd_run.hpp)
+// with run's options, so tiling, task handling and folder mode (INDIR OUTDIR) are exactly run's. A missing weight
+// file is a runtime error (exit 1) naming the file and how to get it.
 //
-// Included by cli/pixforge.cpp after cmd_run.
+// Included by cli/pixforge.cpp after cmd_run.hpp.
 #pragma once
 
 #include <cstdlib>
@@ -85,57 +85,24 @@ std::string fetch_hint(const std::string& name) {
          ".safetensors — point --weights-dir or PIXFORGE_WEIGHTS at that folder if you run elsewhere)";
 }
 
-// The arguments common to the shortcuts: their own options are parsed by own(a, value) (returns false if a is not
-// one of them); the run options and the positional arguments are collected for cmd_run.
-struct ShortcutArgs {
-  std::vector<std::string> pos, run_options;
-  std::string weights_dir, model;
-  bool help = false;
+// The options every shortcut takes: --weights-dir, --model and run's pipeline options (restore: --render-factor).
+struct Shortcut {
+  RunRequest run;
+  std::string weights_dir = weights_dir_default(), model;
 };
 
-template <class Own>
-ShortcutArgs parse_shortcut(const std::string& cmd, const std::vector<std::string>& args, bool render_factor,
-                            Own own) {
-  ShortcutArgs r;
-  r.weights_dir = weights_dir_default();
-  for (size_t k = 0; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    auto value = [&]() -> std::string {
-      if (k + 1 >= args.size()) throw UsageError(cmd + ": " + a + " needs a value");
-      return args[++k];
-    };
-    if (is_help(a)) {
-      r.help = true;
-      return r;
-    } else if (a == "--weights-dir") {
-      r.weights_dir = value();
-    } else if (a == "--model") {
-      r.model = value();
-      if (r.model.empty()) throw UsageError(cmd + ": --model needs a non-empty NAME");
-    } else if (a == "--tile" || a == "--threads" || a == "--memory" || a == "--halo" || a == "--max-pixels" ||
-               a == "--max-memory" || (render_factor && a == "--render-factor")) {
-      r.run_options.push_back(a);
-      r.run_options.push_back(value());  // checked by run
-    } else if (a == "--quiet" || a == "-q" || a == "--verbose" || a == "-v") {
-      r.run_options.push_back(a);
-    } else if (own(a, value)) {
-    } else if (a.size() > 1 && a[0] == '-') {
-      throw UsageError(cmd + ": unknown option '" + a + "' (see pixforge " + cmd + " --help)");
-    } else {
-      r.pos.push_back(a);
-    }
-  }
-  if (r.pos.size() != 2)
-    throw UsageError(cmd + ": expected IN OUT (or INDIR OUTDIR), got " + std::to_string(r.pos.size()) +
-                     " argument(s) (see pixforge " + cmd + " --help)");
-  return r;
+void add_shortcut_options(ArgParser& p, Shortcut& s, bool render_factor) {
+  const std::string cmd = p.command();
+  p.text("--weights-dir", s.weights_dir).custom("--model", [&s, cmd](const std::string& v) {
+    if (v.empty()) throw UsageError(cmd + ": --model needs a non-empty NAME");
+    s.model = v;
+  });
+  add_run_options(p, s.run, false, render_factor);
 }
 
-// run WEIGHTS IN OUT [run options]: the same code path as `pixforge run`.
-int run_with(const std::string& weights, const ShortcutArgs& a) {
-  std::vector<std::string> run_args{weights, a.pos[0], a.pos[1]};
-  run_args.insert(run_args.end(), a.run_options.begin(), a.run_options.end());
-  return cmd_run(run_args);
+// IN OUT (or INDIR OUTDIR) through the weight file: the same code path as `pixforge run`.
+int run_shortcut(const ArgParser& p, const std::string& weights, Shortcut& s) {
+  return run_model(p.command(), weights, p.positional()[0], p.positional()[1], s.run);
 }
 
 bool is_family(const std::string& m) {
@@ -144,24 +111,17 @@ bool is_family(const std::string& m) {
 
 int cmd_upscale(const std::vector<std::string>& args) {
   int64_t scale = 2, noise = -1;
-  const ShortcutArgs a = parse_shortcut("upscale", args, false, [&](const std::string& o, auto& value) {
-    if (o == "--scale") {
-      const std::string v = value();
-      if (v != "2" && v != "3" && v != "4") throw UsageError("upscale: --scale expects 2, 3 or 4, got '" + v + "'");
-      scale = v[0] - '0';
-    } else if (o == "--noise") {
-      noise = parse_int("upscale: --noise", value(), -1, 3);
-    } else {
-      return false;
-    }
-    return true;
+  Shortcut s;
+  ArgParser p("upscale", std::string(kUpscaleHelp) + kRunPassThroughHelp);
+  p.custom("--scale", [&](const std::string& v) {
+    if (v != "2" && v != "3" && v != "4") throw UsageError("upscale: --scale expects 2, 3 or 4, got '" + v + "'");
+    scale = v[0] - '0';
   });
-  if (a.help) {
-    std::fputs(kUpscaleHelp, stdout);
-    std::fputs(kRunPassThroughHelp, stdout);
-    return kOk;
-  }
-  std::string model = a.model.empty() ? (scale == 2 ? "cunet" : "realcugan") : a.model;
+  p.integer("--noise", noise, -1, 3);
+  add_shortcut_options(p, s, false);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT (or INDIR OUTDIR)");
+  const std::string model = s.model.empty() ? (scale == 2 ? "cunet" : "realcugan") : s.model;
   std::string name = model;
   if (model == "cunet" || model == "upconv7") {
     if (scale != 2)
@@ -179,43 +139,38 @@ int cmd_upscale(const std::vector<std::string>& args) {
     throw UsageError("upscale: --model " + model + " is not an upscaler (cunet, upconv7, realcugan)");
   }
   // An explicit weight file: its own scale and noise apply; --scale/--noise only select within the families.
-  return run_with(find_weight_file("upscale", a.weights_dir, name, fetch_hint(name)), a);
+  return run_shortcut(p, find_weight_file("upscale", s.weights_dir, name, fetch_hint(name)), s);
 }
 
 int cmd_denoise(const std::vector<std::string>& args) {
   int64_t noise = 1;
-  const ShortcutArgs a = parse_shortcut("denoise", args, false, [&](const std::string& o, auto& value) {
-    if (o != "--noise") return false;
-    noise = parse_int("denoise: --noise", value(), 0, 3);
-    return true;
-  });
-  if (a.help) {
-    std::fputs(kDenoiseHelp, stdout);
-    std::fputs(kRunPassThroughHelp, stdout);
-    return kOk;
-  }
-  const std::string model = a.model.empty() ? "cunet" : a.model;
+  Shortcut s;
+  ArgParser p("denoise", std::string(kDenoiseHelp) + kRunPassThroughHelp);
+  p.integer("--noise", noise, 0, 3);
+  add_shortcut_options(p, s, false);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT (or INDIR OUTDIR)");
+  const std::string model = s.model.empty() ? "cunet" : s.model;
   std::string name = model;
   if (model == "cunet" || model == "vgg7")
     name = "waifu2x-" + model + "-noise" + std::to_string(noise);
   else if (is_family(model))
     throw UsageError("denoise: --model " + model + " is not a denoiser (cunet, vgg7)");
-  return run_with(find_weight_file("denoise", a.weights_dir, name, fetch_hint(name)), a);
+  return run_shortcut(p, find_weight_file("denoise", s.weights_dir, name, fetch_hint(name)), s);
 }
 
 int cmd_restore(const std::vector<std::string>& args) {
-  const ShortcutArgs a = parse_shortcut("restore", args, true, [](const std::string&, auto&) { return false; });
-  if (a.help) {
-    std::fputs(kRestoreHelp, stdout);
-    std::fputs(kRunPassThroughHelp, stdout);
-    return kOk;
-  }
-  const std::string name = a.model.empty() ? "deoldify" : a.model;
+  Shortcut s;
+  ArgParser p("restore", std::string(kRestoreHelp) + kRunPassThroughHelp);
+  add_shortcut_options(p, s, true);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT (or INDIR OUTDIR)");
+  const std::string name = s.model.empty() ? "deoldify" : s.model;
   const std::string weights = find_weight_file(
-      "restore", a.weights_dir, name,
+      "restore", s.weights_dir, name,
       "restore needs a DeOldify weight file, which is not downloaded: convert ColorizeArtistic_gen.pth with "
       "/usr/bin/python3 tools/convert_deoldify.py ColorizeArtistic_gen.pth " +
-          (fs::path(a.weights_dir) / "deoldify.safetensors").string() + " (or pass --model FILE)");
+          (fs::path(s.weights_dir) / "deoldify.safetensors").string() + " (or pass --model FILE)");
   {
     const pf::SafeTensors st = pf::SafeTensors::open(weights);
     const std::string arch = st.has_metadata("pixforge.arch") ? st.metadata_value("pixforge.arch") : "";
@@ -223,7 +178,7 @@ int cmd_restore(const std::vector<std::string>& args) {
       pf::fail(pf::ErrorCode::unsupported, "restore: '" + weights + "' is a '" + arch +
                                                "' model, not DeOldify (deoldify_unet); use pixforge run for it");
   }
-  return run_with(weights, a);
+  return run_shortcut(p, weights, s);
 }
 
 }  // namespace

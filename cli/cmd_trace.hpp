@@ -56,36 +56,15 @@ std::string trace_human_flops(double f) {
 }
 
 int cmd_trace(const std::vector<std::string>& args) {
-  std::vector<std::string> pos;
   std::string pattern, dump_dir = "trace";
   int64_t channels = 16;
   int threads = 0;
-  for (size_t k = 0; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    auto value = [&]() -> std::string {
-      if (k + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++k];
-    };
-    if (is_help(a)) {
-      std::fputs(kTraceHelp, stdout);
-      return kOk;
-    } else if (a == "--dump") {
-      pattern = value();
-    } else if (a == "--dump-dir") {
-      dump_dir = value();
-    } else if (a == "--channels") {
-      channels = parse_int(a, value(), 1, 4096);
-    } else if (a == "--threads") {
-      threads = int(parse_int(a, value(), 1, 1024));
-    } else if (a.size() > 1 && a[0] == '-') {
-      throw UsageError("trace: unknown option '" + a + "' (see pixforge trace --help)");
-    } else {
-      pos.push_back(a);
-    }
-  }
-  if (pos.size() != 2)
-    throw UsageError("trace: expected MODEL.safetensors IN, got " + std::to_string(pos.size()) +
-                     " argument(s) (see pixforge trace --help)");
+  ArgParser p("trace", kTraceHelp);
+  p.text("--dump", pattern).text("--dump-dir", dump_dir).integer("--channels", channels, 1, 4096);
+  p.integer("--threads", threads, 1, 1024);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "MODEL.safetensors IN");
+  const std::vector<std::string>& pos = p.positional();
   if (threads > 0) pf::set_num_threads(threads);
 
   pf::Pipeline pipe = pf::Pipeline::load(pos[0]);

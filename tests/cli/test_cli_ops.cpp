@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "cli_util.hpp"
 #include "imgproc/imgproc_golden.hpp"
 #include "pixforge/imgproc/adjust.hpp"
@@ -249,14 +251,61 @@ TEST_CASE("run in folder mode equals single-image runs") {
   fs::create_directories(dir.path / "in");
   save_image(dir.file("in/a.png"), make_picture(12, 10, 8));
   save_image(dir.file("in/b.png"), make_picture(9, 11, 9));
+  save_image(dir.file("in/c.png"), make_picture(8, 8, 10));
   const std::string model = "weights/tiny-sr-2x.safetensors";
-  const Result r = run_cli({"run", model, dir.file("in"), dir.file("out"), "--tile", "0"});
+  const Result r = run_cli({"run", model, dir.file("in"), dir.file("out"), "--tile", "0", "--verbose"});
   CHECK(r.code == 0);
-  CHECK(contains(r.err, "2 of 2 images written"));
-  for (const char* name : {"a.png", "b.png"}) {
+  CHECK(contains(r.err, "3 of 3 images written"));
+  // The weight file is read once for the whole folder: --verbose prints "loaded weights" where cmd_run.hpp's
+  // load_run reads it, and a per-image line for each image.
+  auto count = [&](const std::string& part) {
+    size_t n = 0;
+    for (size_t at = r.err.find(part); at != std::string::npos; at = r.err.find(part, at + 1)) ++n;
+    return n;
+  };
+  INFO(r.err);
+  CHECK(count("loaded weights '" + model + "'") == 1);
+  CHECK(count(": image load ") == 3);
+  for (const char* name : {"a.png", "b.png", "c.png"}) {
     REQUIRE(run_cli({"run", model, dir.file(std::string("in/") + name), dir.file(std::string("single_") + name),
                      "--tile", "0"})
                 .code == 0);
     CHECK(slurp(dir.file(std::string("out/") + name)) == slurp(dir.file(std::string("single_") + name)));
   }
+}
+
+TEST_CASE("run folder report: a corrupt image and unreadable files are listed with their reasons, exit 1") {
+  TempDir dir;
+  fs::create_directories(dir.path / "in");
+  save_image(dir.file("in/good.png"), make_picture(12, 10, 11));
+  fs::copy_file(test::source_path("tests/data/corrupt.png"), dir.path / "in" / "corrupt.png");
+  // Unreadable: a link to nothing (root reads any file, so a mode-000 file is only unreadable for other users).
+  fs::create_symlink(dir.path / "gone.png", dir.path / "in" / "dangling.png");
+  const bool root = ::geteuid() == 0;
+  if (!root) {
+    save_image(dir.file("in/locked.png"), make_picture(6, 6, 12));
+    fs::permissions(dir.path / "in" / "locked.png", fs::perms::none);
+  }
+  const size_t n = root ? 3 : 4;
+  const Result r = run_cli({"run", "weights/tiny-sr-2x.safetensors", dir.file("in"), dir.file("out"), "--tile", "0"});
+  INFO(r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "1 of " + std::to_string(n) + " images written"));
+  CHECK(contains(r.err, std::to_string(n - 1) + " FAILED:"));
+  // Each failure: a line when it happens and one in the summary, both with the file name and the loader's reason.
+  CHECK(contains(r.err, "FAILED corrupt.png: "));
+  CHECK(contains(r.err, "\n  corrupt.png: "));
+  CHECK(contains(r.err, "FAILED dangling.png: "));
+  CHECK(contains(r.err, "\n  dangling.png: "));
+  CHECK(contains(r.err, "dangling.png': No such file or directory"));
+  if (!root) CHECK(contains(r.err, "\n  locked.png: "));
+  // The progress bar (stderr is not a terminal here: one line per step of 10 %) with an ETA, then the total time.
+  CHECK(contains(r.err, "images"));
+  CHECK(contains(r.err, "ETA "));
+  CHECK(contains(r.err, "took "));
+  CHECK(fs::exists(dir.file("out/good.png")));
+  CHECK(!fs::exists(dir.file("out/corrupt.png")));
+  CHECK(!fs::exists(dir.file("out/dangling.png")));
+  CHECK(!fs::exists(dir.file("out/locked.png")));
+  if (!root) fs::permissions(dir.path / "in" / "locked.png", fs::perms::owner_all);  // so TempDir can remove it
 }
