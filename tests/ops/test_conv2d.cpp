@@ -345,3 +345,14 @@ TEST_CASE("conv2d_direct: strided and dilated, bits independent of width, crop o
   }
   set_num_threads(0);
 }
+
+// Layers with ≤ 4 output channels take the 4-channel register tile (detail::SimdNarrow); every output is the same
+// FMA chain, so the bits equal the 8-channel tile's.
+TEST_CASE("conv2d_direct: the narrow tile gives the wide tile's bits") {
+  const Tensor<float> x = random_tensor({2, 70, 13, 101}, 61);
+  const Tensor<float> w = make_weight(3, 70, 3, 3, 62), b = random_tensor({3}, 63);
+  for (const Conv2dParams& p : {Conv2dParams{}.with_padding(1), Conv2dParams{}.with_stride(2).with_dilation(2)}) {
+    test::check_equal(detail::conv2d_direct_impl<detail::SimdNarrow>(x, w, b, p),
+                      detail::conv2d_direct_impl<detail::SimdBest>(x, w, b, p), "3 output channels");
+  }
+}

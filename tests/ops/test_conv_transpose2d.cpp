@@ -243,3 +243,12 @@ TEST_CASE("conv_transpose2d: identical bits for 1 and 2 threads") {
     test::check_equal(yg2, yg1, name + " groups 2 k3 s2 op1: 2 threads vs 1");
   }
 }
+
+// ≤ 4 output channels take the 4-channel register tile (detail::SimdNarrow): the same FMA chains, the same bits.
+TEST_CASE("conv_transpose2d_direct: the narrow tile gives the wide tile's bits") {
+  const Tensor<float> x = random_tensor({1, 70, 9, 61}, 71);
+  const Tensor<float> w = make_weight(70, 3, 4, 4, 1, 72), b = random_tensor({3}, 73);
+  const auto p = ConvTranspose2dParams{}.with_stride(2).with_padding(3);
+  test::check_equal(detail::conv_transpose2d_direct_impl<detail::SimdNarrow>(x, w, b, p),
+                    detail::conv_transpose2d_direct_impl<detail::SimdBest>(x, w, b, p), "k4 s2 p3, 3 output channels");
+}

@@ -568,13 +568,27 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
 // then runs register tiles of 8 output channels × up to 48 pixels (AVX-512; ops/conv2d_direct_kernel.hpp) over it.
 // Every output is summed in an order fixed by the shapes alone (conv2d_direct_kernel.hpp, "Summation order"), so
 // the bits do not depend on the thread count, the image width or where a pipeline tile starts.
+namespace detail {
+template <class S>
+Tensor<float> conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                 const Tensor<float>& bias_in, const Conv2dParams& p);
+}  // namespace detail
+
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                    const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
   PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
                  "conv2d_direct: needs groups 1 and a kernel at most ", detail::kDirectMaxKw, " wide (weight=",
                  weight_in.shape().str(), ", groups ", p.groups, ")");
-  using S = detail::SimdBest;
+  if (weight_in.size(0) <= detail::kDirectNarrowCout)
+    return detail::conv2d_direct_impl<detail::SimdNarrow>(x_in, weight_in, bias_in, p);
+  return detail::conv2d_direct_impl<detail::SimdBest>(x_in, weight_in, bias_in, p);
+}
+
+// The body of conv2d_direct for the register tile of traits S (arguments already checked).
+template <class S>
+Tensor<float> detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                         const Tensor<float>& bias_in, const Conv2dParams& p) {
   const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
   const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
   const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);

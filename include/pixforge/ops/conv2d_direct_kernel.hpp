@@ -99,12 +99,27 @@ struct SimdScalar {
 };
 
 #if defined(__AVX512F__)
+// For layers with at most 4 output channels (Real-CUGAN's conv_bottom 64→3, waifu2x upconv_7's last deconv): an
+// 8-channel tile would leave 5 of 8 accumulator rows idle; 4 channels × 64 pixels keeps 3 of 4 busy. Same FMA
+// chains, so the same bits as SimdAvx512.
+struct SimdAvx512N4 : SimdAvx512 {
+  static constexpr int kOcb = 4, kPv = 4;
+};
+#endif
+
+#if defined(__AVX512F__)
 using SimdBest = SimdAvx512;
+using SimdNarrow = SimdAvx512N4;
 #elif defined(__AVX2__) && defined(__FMA__)
 using SimdBest = SimdAvx2;
+using SimdNarrow = SimdAvx2;
 #else
 using SimdBest = SimdScalar;
+using SimdNarrow = SimdScalar;
 #endif
+
+// Output channels up to which the conv kernels use SimdNarrow.
+constexpr int64_t kDirectNarrowCout = 4;
 
 // Input channels per partial sum (see "Summation order"): 64 channels × 3×3 = 576-long FMA chains.
 constexpr int64_t kDirectIcBlock = 64;

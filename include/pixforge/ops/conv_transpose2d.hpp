@@ -495,6 +495,12 @@ inline Tensor<float> conv_transpose2d_gather(const Tensor<float>& x_in, const Te
 // Summation order, as conv2d_direct: per output, FMA chains over (ic, tap row, tap column) within blocks of 64
 // input channels, the block sums added in order, then the bias — fixed by the shapes, so the bits do not depend
 // on the thread count, the image size or where a pipeline tile starts.
+namespace detail {
+template <class S>
+Tensor<float> conv_transpose2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                           const Tensor<float>& bias_in, const ConvTranspose2dParams& p);
+}  // namespace detail
+
 inline Tensor<float> conv_transpose2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                              const Tensor<float>& bias_in = Tensor<float>(),
                                              const ConvTranspose2dParams& p = {}) {
@@ -503,7 +509,15 @@ inline Tensor<float> conv_transpose2d_direct(const Tensor<float>& x_in, const Te
                  ErrorCode::invalid_argument, "conv_transpose2d_direct: needs groups 1 and at most ",
                  detail::kDirectMaxKw, " taps per column phase (groups ", p.groups, ", weight=",
                  weight_in.shape().str(), ")");
-  using S = detail::SimdBest;
+  if (weight_in.size(1) <= detail::kDirectNarrowCout)  // few output channels: the 4-channel tile (same bits)
+    return detail::conv_transpose2d_direct_impl<detail::SimdNarrow>(x_in, weight_in, bias_in, p);
+  return detail::conv_transpose2d_direct_impl<detail::SimdBest>(x_in, weight_in, bias_in, p);
+}
+
+// The body of conv_transpose2d_direct for the register tile of traits S (arguments already checked).
+template <class S>
+Tensor<float> detail::conv_transpose2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                                   const Tensor<float>& bias_in, const ConvTranspose2dParams& p) {
   constexpr int64_t ocb = S::kOcb, tile_px = S::kPv * S::W;
   const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
   const Shape ys = conv_transpose2d_output_shape(x.shape(), weight.shape(), p);
