@@ -47,7 +47,7 @@ std::vector<Case> cases() {
        true},
       {"asymmetric reflect (0,1,1,0)", 1, 4, 8, 12, 5, P{}.with_padding(0, 1, 1, 0).with_padding_mode(refl), true},
       {"batch 3, 11x6", 3, 7, 11, 6, 8, P{}.with_padding(1), true},
-      {"wide 6x150 (several chunks and vector groups), C 9->33", 1, 9, 6, 150, 33, P{}.with_padding(1), true},
+      {"wide 6x150 (several chunks and vector groups), C 9->81 (two output-channel groups)", 1, 9, 6, 150, 81, P{}.with_padding(1), true},
       {"Cin 130 (three input-channel blocks) 8x20", 1, 130, 8, 20, 16, P{}.with_padding(1), true},
       {"64->64 on 24x70, sigmoid", 1, 64, 24, 70, 64, P{}.with_padding(1).with_act(Act::sigmoid()), true},
   };
@@ -141,14 +141,15 @@ TEST_CASE("conv2d_winograd: argument errors") {
 }
 
 TEST_CASE("conv2d dispatcher: Winograd for wide 3x3 stride-1 layers, direct for narrow ones") {
-  const Tensor<float> x = random_tensor({1, 32, 20, 24}, 61);
+  const Tensor<float> x = random_tensor({1, 32, 20, 40}, 61);
   const Tensor<float> wt = make_weight(32, 32, 62), b = random_tensor({32}, 63);
   const Conv2dParams p = Conv2dParams{}.with_padding(1);
   CHECK(detail::conv2d_winograd_preferred(x, wt, p) == bool(detail::SimdBest::W > 1));
   if (detail::SimdBest::W > 1) test::check_equal(conv2d(x, wt, b, p), conv2d_winograd(x, wt, b, p), "dispatch");
-  // A 32 → 3 output layer and a stride-2 layer stay on the other paths.
+  // A 32 → 3 output layer, a stride-2 layer and a map narrower than 32 columns stay on the other paths.
   CHECK_FALSE(detail::conv2d_winograd_preferred(x, make_weight(3, 32, 64), p));
   CHECK_FALSE(detail::conv2d_winograd_preferred(x, wt, Conv2dParams{}.with_padding(1).with_stride(2)));
+  CHECK_FALSE(detail::conv2d_winograd_preferred(x.narrow(3, 0, 24), wt, p));
 }
 
 TEST_CASE("ConvWeightCache: built lazily once, rebuilt when the weights change, never stale") {
@@ -182,7 +183,7 @@ TEST_CASE("nn::Conv2d: concurrent forwards share the cache; load_state_dict-styl
   Conv2d conv(Conv2dOptions(24, 24, 3).padding(1));
   conv.weight.copy_from(make_weight(24, 24, 81));
   conv.bias.copy_from(random_tensor({24}, 82));
-  const Tensor<float> x = random_tensor({1, 24, 33, 29}, 83);
+  const Tensor<float> x = random_tensor({1, 24, 33, 45}, 83);
   const Tensor<float> expect = conv2d(x, conv.weight, conv.bias, conv.params);
   Tensor<float> ya, yb;
   std::thread ta([&] { ya = conv(x); }), tb([&] { yb = conv(x); });

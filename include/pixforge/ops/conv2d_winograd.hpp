@@ -57,8 +57,9 @@
 //                        (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
 //                        M[36][Cout][tiles], V[ξ] staying in L1; last the output transform + bias straight into y
 //                        and the activation on the unit's rows while they are in cache.
-//                        Extra memory per thread: 36·(Cin + Cout)·tiles floats, ≤ 1.5 MiB (the chunk shrinks for
-//                        wide layers), plus the transformed weights (4× the weights).
+//                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 1.5 MiB (the chunk
+//                        shrinks for Cin > 128, output channels go in groups of 64), plus the transformed weights
+//                        (4× the weights).
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
 // Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
 // kWinoIcBlock (64), the block sums added in order, then the output transform — fixed by Cin alone, so the bits do
@@ -223,9 +224,10 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const int64_t hout = ys[2], wout = ys[3];
   const int64_t hpad = h + p.pad_top + p.pad_bottom, wpad = w + p.pad_left + p.pad_right;
   const int64_t th = (hout + 3) / 4, tw = (wout + 3) / 4, nocb = (cout + OCB - 1) / OCB;
-  // Chunk of tiles per unit: at most one register tile wide (kPv vectors), and V + M ≤ 1.5 MiB so both stay in L2.
-  const int64_t v_cap = std::max<int64_t>(
-      W, std::min<int64_t>(S::kPv * W, (int64_t(3) << 17) / (36 * (cin + nocb * OCB))) / W * W);
+  // Chunk of tiles per unit: at most one register tile wide (kPv vectors) and V ≤ 1 MiB; output channels in groups
+  // of ≤ 64 (M ≤ 36·64·tiles floats, 442 KiB), so V and M stay in L2 together.
+  const int64_t v_cap = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
+  const int64_t group_blocks = std::min<int64_t>(nocb, std::max<int64_t>(1, 64 / OCB));
   const int64_t nch = (tw + v_cap - 1) / v_cap;
   const int64_t per = ((tw + nch - 1) / nch + W - 1) / W * W;
   const int64_t tp = per;  // tiles per V row (the last chunk may use fewer)
@@ -240,7 +242,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     const int64_t n = unit / (th * nch), ty = unit / nch % th, tx0 = unit % nch * per;
     const int64_t ntiles = std::min(per, tw - tx0), groups = (ntiles + W - 1) / W, tiles = groups * W;
     float* vbuf = detail::thread_scratch<20>(36 * cin * tp);
-    float* mbuf = detail::thread_scratch<21>(36 * nocb * OCB * tp);
+    float* mbuf = detail::thread_scratch<21>(36 * group_blocks * OCB * tp);
     float* panel = detail::thread_scratch<22>(6 * row_stride);
     const int64_t c0 = 4 * tx0, ncols = 4 * tiles + 4;  // padded columns [c0, c0 + ncols) of this chunk
     // Panel columns whose source is simply column c0 + j − pad_left of the input row (memcpy); others are padding.
@@ -281,34 +283,37 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         detail::wino_input_group<S>(panel + 4 * W * g, row_stride, vbuf + ic * tiles + g * W, cin * tiles);
     }
 
-    // 2. M[ξ][oc][t] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][t]: ξ outermost, so V[ξ] (Cin × tiles) stays in L1 while every
-    //    block of OCB output channels runs over it; the U blocks stream from L2.
-    for (int64_t xi = 0; xi < 36; ++xi)
-      for (int64_t ob = 0; ob < nocb; ++ob)
-        for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
-          const int64_t cb = std::min(detail::kWinoIcBlock, cin - ic0);
-          const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
-          for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
-            const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
-            detail::wino_gemm_tile_pv<S>(pv, vbuf + (xi * cin + ic0) * tiles + t0, tiles, u, cb,
-                                         mbuf + (xi * nocb + ob) * OCB * tiles + t0, tiles, ic0 > 0);
-          }
-        }
-    // 3. Aᵀ M A + bias into y, then the activation on the unit's rows (still in cache).
+    // 2. Per group of output channels, M[ξ][oc][t] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][t]: ξ outermost, so V[ξ]
+    //    (Cin × tiles) stays in L1 while every block of OCB output channels runs over it; U streams from L2.
+    // 3. Then Aᵀ M A + bias into y, and the activation on the unit's rows (still in cache).
     const int rows = int(std::min<int64_t>(4, hout - 4 * ty));
-    for (int64_t oc = 0; oc < cout; ++oc) {
-      const float b = bias.defined() ? bias.data()[oc] : 0.0f;
-      for (int64_t g = 0; g < groups; ++g) {
-        const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
-        if (ncol <= 0) break;
-        float* yrows[4];
-        for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
-        detail::wino_output_group<S>(mbuf + oc * tiles + g * W, nocb * OCB * tiles, b, yrows, rows, ncol);
+    for (int64_t b0 = 0; b0 < nocb; b0 += group_blocks) {
+      const int64_t nb = std::min(group_blocks, nocb - b0), m_xi = nb * OCB * tiles;
+      for (int64_t xi = 0; xi < 36; ++xi)
+        for (int64_t ob = b0; ob < b0 + nb; ++ob)
+          for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
+            const int64_t cb = std::min(detail::kWinoIcBlock, cin - ic0);
+            const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
+            for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
+              const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
+              detail::wino_gemm_tile_pv<S>(pv, vbuf + (xi * cin + ic0) * tiles + t0, tiles, u, cb,
+                                           mbuf + xi * m_xi + (ob - b0) * OCB * tiles + t0, tiles, ic0 > 0);
+            }
+          }
+      for (int64_t oc = b0 * OCB; oc < std::min(cout, (b0 + nb) * OCB); ++oc) {
+        const float b = bias.defined() ? bias.data()[oc] : 0.0f;
+        for (int64_t g = 0; g < groups; ++g) {
+          const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
+          if (ncol <= 0) break;
+          float* yrows[4];
+          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
+          detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + g * W, m_xi, b, yrows, rows, ncol);
+        }
+        if (p.act.kind != ActKind::none)
+          for (int a = 0; a < rows; ++a)
+            apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0, std::min(4 * ntiles, wout - c0),
+                              p.act);
       }
-      if (p.act.kind != ActKind::none)
-        for (int a = 0; a < rows; ++a)
-          apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0, std::min(4 * ntiles, wout - c0),
-                            p.act);
     }
   });
   return y;
@@ -370,8 +375,8 @@ inline bool conv2d_winograd_preferred(const Tensor<float>& x, const Tensor<float
   if (!conv2d_winograd_applicable(weight, p)) return false;
   const int64_t hout = conv_output_size(x.size(2), p.pad_top, p.pad_bottom, 3, 1, 1);
   const int64_t wout = conv_output_size(x.size(3), p.pad_left, p.pad_right, 3, 1, 1);
-  return x.size(1) >= kWinoMinChannels && weight.size(0) >= kWinoMinChannels && hout >= kWinoMinSize &&
-         wout >= kWinoMinSize;
+  return x.size(1) >= kWinoMinChannels && weight.size(0) >= kWinoMinChannels && hout >= kWinoMinRows &&
+         wout >= kWinoMinCols;
 #else
   (void)x, (void)weight, (void)p;
   return false;
