@@ -1,5 +1,6 @@
 // The memory plan of the model forward passes (issue #5): TensorMemoryTracker itself, in-place ops that must not
 // touch a buffer someone else still holds, and UNet2's high-water mark against the bound its liveness plan gives.
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -45,6 +46,39 @@ TEST_CASE("TensorMemoryTracker: counts owned allocations while alive, frees bala
   CHECK(mem.peak_bytes() == 0);
   CHECK_THROWS_AS(TensorMemoryTracker(), Error);  // one at a time
 }
+
+#if defined(__linux__)
+namespace {
+int64_t vm_rss_kib() {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  return -1;
+}
+}  // namespace
+
+// After a 28 MiB free (its mmap threshold rises to 28 MiB) glibc serves a 24 MiB request from its heap and, with a
+// later allocation above it, keeps it resident when freed (measured: RSS stays +24 MiB with
+// tensor_mmap_min_bytes = 0); mapped storage is returned at once.
+TEST_CASE("tensor storage of >= limits().tensor_mmap_min_bytes is returned to the OS when its last tensor dies") {
+  if (!detail::kTensorMmap) return;  // AddressSanitizer builds and non-Unix systems use malloc
+  REQUIRE(limits().tensor_mmap_min_bytes <= (int64_t(24) << 20));
+  { const Tensor<float> big = Tensor<float>::zeros({int64_t(7) << 20}); }  // 28 MiB
+  const int64_t before = vm_rss_kib();
+  int64_t during = 0;
+  Tensor<float> later;
+  {
+    const Tensor<float> t = Tensor<float>::full({int64_t(6) << 20}, 1.0f);  // 24 MiB, every page touched
+    later = Tensor<float>::zeros({16384});
+    during = vm_rss_kib();
+    CHECK(t.data()[t.numel() - 1] == 1.0f);
+  }
+  const int64_t after = vm_rss_kib();
+  MESSAGE("VmRSS KiB: before ", before, ", with the tensor ", during, ", after ", after);
+  CHECK(during - before >= 23 * 1024);
+  CHECK(during - after >= 23 * 1024);
+}
+#endif
 
 TEST_CASE("TensorMemoryTracker: a buffer allocated while tracking and freed after it still balances") {
   Tensor<float> kept;
