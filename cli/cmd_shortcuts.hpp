@@ -24,8 +24,8 @@ const char* const kRunPassThroughHelp =
     "  --max-memory MIB, --quiet, --verbose (see pixforge run --help).\n"
     "--weights-dir DIR   where weight files are looked up (default: $PIXFORGE_WEIGHTS, else weights/ in the\n"
     "                    current directory); tools/fetch_weights writes them to the repository's weights/\n"
-    "--model NAME        a family (see above), a weight file name in the weights directory (with or without\n"
-    "                    .safetensors), or a path containing a '/' (./my.safetensors)\n"
+    "--model NAME        a family (where listed above), a weight file name in the weights directory (with or\n"
+    "                    without .safetensors), or a path containing a '/' (./my.safetensors)\n"
     "Folder mode: IN and OUT may be INDIR OUTDIR, as for pixforge run.\n";
 
 const char* const kUpscaleHelp =
@@ -52,10 +52,15 @@ const char* const kRestoreHelp =
     "Usage: pixforge restore IN OUT [--model NAME] [--render-factor N] [options]\n"
     "\n"
     "Old photo restoration: DeOldify colourises IN (run as gray) at a (N*16)^2 render size (--render-factor N,\n"
-    "default 35) and the result keeps IN's luminance (pixforge run's colorize task for a deoldify_unet file).\n"
-    "The weight file is not fetched: convert DeOldify's ColorizeArtistic_gen.pth once with\n"
+    "default 35) and the result keeps IN's luminance: only the colour comes from the network (pixforge run's\n"
+    "colorize task for a deoldify_unet file).\n"
+    "Runs on: DeOldify's artistic generator (ColorizeArtistic_gen.pth, a ResNet-34 DynamicUnet), converted to\n"
+    "deoldify.safetensors in the weights directory (the default --model deoldify). pixforge neither bundles nor\n"
+    "downloads DeOldify weights, and its DeOldify network is checked against the PyTorch reference\n"
+    "(tools/reference/deoldify.py) with random weights only, not with the real checkpoint. If you have it:\n"
     "  /usr/bin/python3 tools/convert_deoldify.py ColorizeArtistic_gen.pth weights/deoldify.safetensors\n"
-    "(default --model deoldify, i.e. deoldify.safetensors in the weights directory).\n"
+    "(folds spectral and weight norm; --allow-pickle only for a checkpoint you trust whose extra entries are not\n"
+    "plain tensors).\n"
     "\n";
 
 std::string weights_dir_default() {
@@ -179,6 +184,75 @@ int cmd_restore(const std::vector<std::string>& args) {
                                                "' model, not DeOldify (deoldify_unet); use pixforge run for it");
   }
   return run_shortcut(p, weights, s);
+}
+
+// Task shortcuts for run's task modes: pixforge <task> IN OUT = pixforge run MODEL IN OUT --task <task>, MODEL from
+// --model (or the default file where public weights exist). The task is checked against the model by run's
+// resolve_task, so e.g. `pixforge deblur --model isnet` is a usage error naming both.
+struct TaskCommand {
+  const char* name;           // the command and the --task it sets
+  const char* default_model;  // a weight file name, or nullptr: --model is required
+  const char* help;
+  const char* no_default;     // why --model is required (when default_model is nullptr)
+};
+
+const TaskCommand kTaskCommands[] = {
+    {"remove-bg", "isnet",
+     "Usage: pixforge remove-bg IN OUT [--model NAME] [options]\n\n"
+     "Cuts the foreground out: RGBA, alpha = the matte (OUT must be .png, .tga or .bmp). Default model: isnet\n"
+     "(IS-Net, AGPL-3.0: './tools/fetch_weights isnet' converts it on your machine; it is never shipped). Any\n"
+     "matte network (isnet, u2net, u2netp, r2attunet) works with --model.\n\n",
+     nullptr},
+    {"replace-bg", "isnet",
+     "Usage: pixforge replace-bg IN OUT --background B [--model NAME] [options]\n\n"
+     "matte*IN + (1-matte)*B, RGB. B: '#rrggbb' or an image of exactly IN's size (never resized). Default model:\n"
+     "isnet, as for pixforge remove-bg.\n\n",
+     nullptr},
+    {"segment", "isnet",
+     "Usage: pixforge segment IN OUT [--threshold T] [--model NAME] [options]\n\n"
+     "The foreground mask as a gray image (0..255); --threshold T in [0, 1]: binary, 255 where the matte > T.\n"
+     "Default model: isnet, as for pixforge remove-bg.\n\n",
+     nullptr},
+    {"colorize", nullptr,
+     "Usage: pixforge colorize IN OUT --model NAME [--render-factor N] [options]\n\n"
+     "Gray in, colour out (a colour IN is converted to gray with a notice). Models: deoldify_unet (keeps IN's\n"
+     "luminance, --render-factor N: runs at (N*16)^2, default 35; see pixforge restore), pix2pix-style U-Nets\n"
+     "(pix2pix_unet, unet_deep, fca_unet, mfrcnet; Lab or RGB).\n\n",
+     "no colorization weights are public (bundled or fetched); give a colorizer you converted (DeOldify: "
+     "tools/convert_deoldify.py)"},
+    {"stylize", nullptr,
+     "Usage: pixforge stylize IN OUT --model NAME [options]\n\n"
+     "Fast neural style transfer (transformer_net, Johnson et al.): one style per weight file.\n\n",
+     "no style transfer weights are public (bundled or fetched); convert a fast-neural-style .pth with "
+     "tools/convert_pth.py"},
+    {"enhance", nullptr,
+     "Usage: pixforge enhance IN OUT --model NAME [options]\n\n"
+     "Photo enhancement with a tf_enhancer (Keras enhancement generator) weight file.\n\n",
+     "no enhancement weights are public (bundled or fetched)"},
+    {"deblur", nullptr,
+     "Usage: pixforge deblur IN OUT --model NAME [options]\n\n"
+     "Deblurring with a DeblurGAN ResnetGenerator (deblurgan) weight file.\n\n",
+     "no deblurring weights are public (bundled or fetched)"},
+};
+
+int run_task_command(const TaskCommand& t, const std::vector<std::string>& args) {
+  const std::string cmd = t.name;
+  Shortcut s;
+  ArgParser p(cmd, std::string(t.help) + kRunPassThroughHelp);
+  add_shortcut_options(p, s, cmd == "colorize");
+  if (cmd == "segment") p.number("--threshold", s.run.topt.threshold, 0.0, 1.0);
+  if (cmd == "replace-bg") p.text("--background", s.run.background);
+  if (!p.parse(args)) return kOk;
+  p.expect_positional(2, "IN OUT (or INDIR OUTDIR)");
+  if (cmd == "replace-bg" && s.run.background.empty())
+    throw UsageError("replace-bg: --background B is required ('#rrggbb' or an image of IN's size)");
+  if (s.model.empty() && t.default_model == nullptr)
+    throw UsageError(cmd + ": --model NAME is required: " + t.no_default);
+  s.run.topt.task = cmd;
+  const std::string name = s.model.empty() ? t.default_model : s.model;
+  std::string hint = fetch_hint(name);
+  if (name == "isnet") hint += "; IS-Net is AGPL-3.0: converted on your machine, never shipped";
+  return run_shortcut(p, find_weight_file(cmd, s.weights_dir, name, hint), s);
 }
 
 }  // namespace

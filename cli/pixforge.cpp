@@ -7,7 +7,8 @@
 //   pixforge trace MODEL.safetensors IN [--dump PATTERN --dump-dir DIR]   (cli/cmd_trace.hpp)
 //   pixforge flip|rotate|adjust IN OUT ..., augment IN OUTDIR -n N, compare A B   (cli/cmd_<name>.hpp)
 //   pixforge run|flip|rotate|adjust ... INDIR OUTDIR ...   folder mode (cli/cmd_batch.hpp)
-//   pixforge upscale|denoise|restore IN OUT ...   task shortcuts: pick a weight file, then run (cli/cmd_shortcuts.hpp)
+//   pixforge upscale|denoise|restore|remove-bg|... IN OUT ...   task shortcuts: pick a weight file, then run
+//                                                              (cli/cmd_shortcuts.hpp)
 //   pixforge --help | pixforge <command> --help | pixforge --version
 //
 // Exit codes: 0 success, 1 runtime error (unreadable/corrupt file, unknown architecture, image above the limits,
@@ -54,13 +55,15 @@ const char* const kMainHelp =
     "  pixforge upscale IN OUT [--scale S] [--noise N]    upscale (waifu2x CUNet 2x; Real-CUGAN 3x, 4x)\n"
     "  pixforge denoise IN OUT [--noise 0..3]             denoise at the same size (waifu2x CUNet)\n"
     "  pixforge restore IN OUT                            old photo: DeOldify colourise, keep the luminance\n"
+    "  pixforge remove-bg | replace-bg | segment IN OUT   background removal / replacement / mask (IS-Net)\n"
+    "  pixforge colorize | stylize | enhance | deblur IN OUT --model NAME   run's task modes (no public weights)\n"
     "  pixforge flip IN OUT --horizontal|--vertical       mirror (exact)\n"
-    "  pixforge rotate IN OUT --angle A [--expand]        rotate counter-clockwise (PIL's bilinear rotate)\n"
-    "  pixforge adjust IN OUT --brightness F --contrast F brightness/contrast (PIL ImageEnhance)\n"
+    "  pixforge rotate IN OUT --angle A [--expand]        counter-clockwise; 90/180/270 exact, others bilinear\n"
+    "  pixforge adjust IN OUT --brightness F --contrast F factors 0.2..100, 1 = unchanged (PIL ImageEnhance)\n"
     "  pixforge augment IN OUTDIR -n N [--seed S]         N seeded random flips/rotations/crops/scales\n"
     "  pixforge compare A B                               PSNR, SSIM, PSNR-Y, SSIM-Y\n"
-    "  run, upscale, denoise, restore, flip, rotate and adjust also take a folder: INDIR OUTDIR (every image;\n"
-    "  failures skipped, exit 1)\n"
+    "  Every command but info, archs, trace, augment and compare also takes a folder: INDIR OUTDIR (every image;\n"
+    "  the model loaded once; failures listed with the reason and skipped; progress bar with ETA; exit 1 if any)\n"
     "  pixforge <command> --help                          help on one command\n"
     "  pixforge --version\n"
     "\n"
@@ -227,6 +230,7 @@ const Command kCommands[] = {
 std::string command_list() {
   std::string s;
   for (const Command& c : kCommands) s += (s.empty() ? "" : ", ") + std::string(c.name);
+  for (const TaskCommand& t : kTaskCommands) s += ", " + std::string(t.name);
   return s + "; see pixforge --help";
 }
 
@@ -248,6 +252,8 @@ int main(int argc, char** argv) {
     }
     for (const Command& c : kCommands)
       if (cmd == c.name) return c.run(rest);
+    for (const TaskCommand& t : kTaskCommands)
+      if (cmd == t.name) return run_task_command(t, rest);
     throw UsageError("unknown command '" + cmd + "' (" + command_list() + ")");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "pixforge: %s\n", e.what());

@@ -392,3 +392,77 @@ TEST_CASE("run: the real IS-Net cut-out vs ONNX Runtime (AGPL weights, local onl
                                                                                      << " LSB)");
   CHECK(mean <= 1.0 / 255.0);
 }
+
+TEST_CASE("task commands (remove-bg, replace-bg, segment, colorize, stylize, enhance, deblur) equal run --task") {
+  TempDir dir;
+  const std::string in = save_input(dir, "in.png", make_image(24, 16, 3, 21));
+  const std::string bg = save_input(dir, "bg.png", make_image(24, 16, 3, 22));
+  const TinyModel matte = make_model(dir, "u2netp", R"({"width_divisor": 8})");
+  const TinyModel style = make_model(dir, "transformer_net", R"({"width": 4, "num_res": 1})");
+  const TinyModel enhancer = make_model(dir, "tf_enhancer", R"({"nf": 4})");
+  const TinyModel deblur = make_model(dir, "deblurgan", R"({"ngf": 4, "n_blocks": 1})");
+  const TinyModel lab = make_model(dir, "pix2pix_unet", R"({"input_nc": 1, "output_nc": 2, "num_downs": 5, "ngf": 4})");
+  struct Case {
+    std::string cmd;
+    const TinyModel& model;
+    std::vector<std::string> extra;  // the same options for both commands
+    std::string task;                // run's --task, "" = the model's own
+  };
+  const std::vector<Case> cases = {
+      {"remove-bg", matte, {}, "remove-bg"},
+      {"replace-bg", matte, {"--background", bg}, ""},
+      {"segment", matte, {"--threshold", "0.4"}, ""},
+      {"colorize", lab, {}, ""},
+      {"stylize", style, {}, ""},
+      {"enhance", enhancer, {}, ""},
+      {"deblur", deblur, {}, ""},
+  };
+  for (const Case& c : cases) {
+    const std::string via_cmd = dir.file(c.cmd + "_cmd.png"), via_run = dir.file(c.cmd + "_run.png");
+    std::vector<std::string> args = {c.cmd, in, via_cmd, "--model", c.model.path, "--threads", "1"};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    const Result r = test::run_cli(args);
+    INFO(c.cmd, ": ", r.err);
+    REQUIRE(r.code == 0);
+    std::vector<std::string> extra = c.extra;
+    if (!c.task.empty()) extra.insert(extra.end(), {"--task", c.task});
+    REQUIRE(run_cli(c.model.path, in, via_run, extra).code == 0);
+    CHECK(test::slurp(via_cmd) == test::slurp(via_run));
+  }
+  CHECK(load_image(dir.file("remove-bg_cmd.png")).channels == 4);
+
+  // Help, listed in pixforge --help; usage errors (exit 2) and a missing default weight file (exit 1); no output.
+  const Result main_help = test::run_cli({"--help"});
+  for (const char* cmd : {"remove-bg", "replace-bg", "segment", "colorize", "stylize", "enhance", "deblur"}) {
+    CHECK(contains(main_help.out, cmd));
+    const Result h = test::run_cli({cmd, "--help"});
+    CHECK(h.code == 0);
+    CHECK(contains(h.out, std::string("Usage: pixforge ") + cmd + " IN OUT"));
+  }
+  const std::string o = dir.file("o.png");
+  const std::string empty = dir.file("no_weights");
+  fs::create_directories(empty);
+  struct Bad {
+    std::vector<std::string> args;
+    int code;
+    std::string message;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {{"deblur", in, o}, 2, "deblur: --model NAME is required: no deblurring weights are public"},
+           {{"stylize", in, o, "--weights-dir", empty}, 2, "stylize: --model NAME is required"},
+           {{"replace-bg", in, o, "--model", matte.path}, 2, "replace-bg: --background B is required"},
+           {{"deblur", in, o, "--model", style.path}, 2, "task 'deblur' does not fit 'transformer_net'"},
+           {{"segment", in, o, "--model", matte.path, "--threshold", "2"}, 2, "segment: --threshold expects"},
+           {{"remove-bg", in, o, "--background", bg}, 2, "remove-bg: unknown option '--background'"},
+           {{"remove-bg", in, o, "--weights-dir", empty}, 1, "isnet.safetensors' not found; get it with: "
+                                                              "./tools/fetch_weights isnet"},
+       }) {
+    std::string joined;
+    for (const auto& a : b.args) joined += a + " ";
+    const Result r = test::run_cli(b.args);
+    INFO(joined, "-> ", r.err);
+    CHECK(r.code == b.code);
+    CHECK(contains(r.err, b.message));
+    CHECK(!fs::exists(o));
+  }
+}
