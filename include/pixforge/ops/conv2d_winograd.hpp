@@ -367,16 +367,15 @@ class ConvWeightCache {
 
 namespace detail {
 
-// When conv2d() takes the Winograd path (measured, bench/NOTES.md "Winograd"): a 3×3 stride-1 undilated ungrouped
-// conv in a SIMD build, with enough channels for the GEMM to dominate the transforms (a 64 → 3 output layer or a
-// 3-channel first layer stays direct) and a map big enough that the 16-tile vectors are not mostly padding.
+// When conv2d() takes the Winograd path (bench/NOTES.md "Winograd"): a 3×3 stride-1 undilated ungrouped conv in a
+// SIMD build, with enough channels for the GEMM to dominate the transforms (a 64 → 3 output layer or a 3-channel
+// first layer stays direct). Deliberately not the map size, although small maps are slower this way (256 → 128 on
+// 16×16: 0.7× conv2d_direct, the 16-tile vectors mostly empty): the choice must be the same for a pipeline tile and
+// the whole image, or tiled runs would not be bit-identical to untiled ones (pipeline.hpp relies on this, see
+// conv2d_grid_dependent_weight in ops/conv2d.hpp).
 inline bool conv2d_winograd_preferred(const Tensor<float>& x, const Tensor<float>& weight, const Conv2dParams& p) {
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-  if (!conv2d_winograd_applicable(weight, p)) return false;
-  const int64_t hout = conv_output_size(x.size(2), p.pad_top, p.pad_bottom, 3, 1, 1);
-  const int64_t wout = conv_output_size(x.size(3), p.pad_left, p.pad_right, 3, 1, 1);
-  return x.size(1) >= kWinoMinChannels && weight.size(0) >= kWinoMinChannels && hout >= kWinoMinRows &&
-         wout >= kWinoMinCols;
+  return conv2d_winograd_applicable(weight, p) && x.size(1) >= kWinoMinChannels && weight.size(0) >= kWinoMinChannels;
 #else
   (void)x, (void)weight, (void)p;
   return false;

@@ -25,12 +25,9 @@ namespace detail {
 // rounding error of 1024-channel reductions near a blocked GEMM's).
 constexpr int64_t kWinoIcBlock = 64;
 
-// conv2d() uses Winograd only with at least this many input and output channels, output rows and output columns
-// (bench/NOTES.md "Winograd" has the measurements behind them: a tile row narrower than 32 columns leaves most of
-// the 16 lanes of a tile vector empty, and 256 → 128 on 16×16 ran 1.5× slower than conv2d_direct).
+// conv2d() uses Winograd only with at least this many input and output channels (ops/conv2d_winograd.hpp,
+// conv2d_winograd_preferred; ops/conv2d.hpp's kConv2dGridMinChannels must agree).
 constexpr int64_t kWinoMinChannels = 16;
-constexpr int64_t kWinoMinRows = 8;
-constexpr int64_t kWinoMinCols = 32;
 
 // Bᵀ and Aᵀ of ops/conv2d_winograd.hpp in float (exact: halves, quarters and eighths).
 constexpr float kWinoBTf[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0},   {0, -1, -2.5f, -0.5f, 1, 0},
