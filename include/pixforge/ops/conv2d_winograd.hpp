@@ -35,8 +35,9 @@
 // Tile grid: tiles are anchored at output pixel (0, 0): tile (ty, tx) covers output rows 4ty..4ty+3 and columns
 // 4tx..4tx+3 (the last row/column of tiles is cut at Hout/Wout, and the input beyond the padded map reads as 0).
 // A pipeline that tiles the image and wants bit-identical results must start its tiles on multiples of 4 output
-// pixels (of this layer) and give each tile the halo a 3×3 conv needs — then every 4×4 Winograd tile sees the same
-// 6×6 input and gives the same bits.
+// pixels (of this layer) and give each tile a halo covering the whole 6×6 input patch of every 4×4 tile it keeps
+// (in float, each output of a tile depends on all 36 inputs: up to 3 pixels beyond the 3×3 receptive radius) —
+// then every 4×4 Winograd tile sees the same 6×6 input and gives the same bits (pipeline.hpp does this).
 //
 //     auto y = conv2d_winograd(x, weight, bias, Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.1f)));
 //     auto u = winograd_transform_weights(weight);            // once per layer
@@ -51,12 +52,13 @@
 //
 // Implementations:
 //   conv2d_winograd_ref  the formula above in plain loops, in double: for reading and for tests.
-//   conv2d_winograd      work units (image, tile row, chunk of ≤ 48 tiles); per unit: for each input channel, copy
-//                        the 6 padded input rows (no padded copy of the map), transform S::W tiles at a time into
-//                        V[36][Cin][tiles]; then for each ξ the GEMM over all output channels in blocks of 8
-//                        (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
-//                        M[36][Cout][tiles], V[ξ] staying in L1; last the output transform + bias straight into y
-//                        and the activation on the unit's rows while they are in cache.
+//   conv2d_winograd      work units (image, tile row, chunk of ≤ 48 tiles); per unit: for each input channel, the 6
+//                        input rows (read in place, or copied with their padding for border chunks: no padded copy
+//                        of the map) are transformed S::W tiles at a time into V[36][Cin][tiles]; then per group of
+//                        ≤ 64 output channels, for each ξ the GEMM in blocks of 8 channels (register tile 8 channels
+//                        × 48 tiles, ops/conv2d_winograd_kernel.hpp) into M[36][64][tiles], V[ξ] staying in L1;
+//                        then the output transform + bias straight into y and the activation on the unit's rows
+//                        while they are in cache.
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 1.5 MiB (the chunk
 //                        shrinks for Cin > 128, output channels go in groups of 64), plus the transformed weights
 //                        (4× the weights).
