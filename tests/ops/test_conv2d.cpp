@@ -74,9 +74,9 @@ std::vector<ConvCase> awkward_cases() {
       {"direct 3x3 reflect, C=5->6, N=2, 11x97, elu", 2, 5, 11, 97, 6, 3, 3,
        P{}.with_padding(1).with_padding_mode(PaddingMode::reflect).with_act(Act::elu(1.0f)), true},
       {"direct 3x3 no padding, 3->32 (first layer), 9x17", 1, 3, 9, 17, 32, 3, 3, P{}, false},
-      {"direct 3x3 p1, C=150->9 (input-channel blocks 64+64+22), 6x53, bias + relu", 1, 150, 6, 53, 9, 3, 3,
+      {"direct 3x3 p1, C=150->9 (10 input-channel blocks, the last of 6), 6x53, bias + relu", 1, 150, 6, 53, 9, 3, 3,
        P{}.with_padding(1).with_act(Act::relu()), true},
-      {"direct 1x1, C=200->5 (4 input-channel blocks)", 1, 200, 5, 19, 5, 1, 1, P{}, true},
+      {"direct 1x1, C=200->5 (13 input-channel blocks)", 1, 200, 5, 19, 5, 1, 1, P{}, true},
       // conv2d_direct with stride / dilation: phase-split panels, several tiles per row, ragged tails.
       {"direct 2x2 s2 (Real-CUGAN down), C=70->13, N=2, 9x203, leaky_relu", 2, 70, 9, 203, 13, 2, 2,
        P{}.with_stride(2).with_act(Act::leaky_relu(0.1f)), true},

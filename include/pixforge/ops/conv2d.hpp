@@ -48,7 +48,7 @@
 //                     panel of a few padded input rows, each row stored as `stride` column phases so strided
 //                     outputs read consecutive floats (ops/conv2d_direct_kernel.hpp). Extra memory:
 //                     Cin·(rows + dilation·(kH − 1))·(padded width + slack) floats per thread, plus the packed
-//                     weights. Every output is summed in a fixed order (FMA chains over blocks of 64 input
+//                     weights. Every output is summed in a fixed order (FMA chains over blocks of 16 input
 //                     channels, then the block sums): identical bits for any thread count, image width or tile
 //                     offset (the GEMM paths sum in blocks that depend on the width).
 //   conv2d            the dispatcher: depthwise → conv2d_depthwise, groups 1 (1×1 too: as fast as the 1×1 GEMM,

@@ -121,8 +121,11 @@ using SimdNarrow = SimdScalar;
 // Output channels up to which the conv kernels use SimdNarrow.
 constexpr int64_t kDirectNarrowCout = 4;
 
-// Input channels per partial sum (see "Summation order"): 64 channels × 3×3 = 576-long FMA chains.
-constexpr int64_t kDirectIcBlock = 64;
+// Input channels per partial sum (see "Summation order"): 16 channels × 3×3 = 144-long FMA chains. Was 64 until
+// the strided convs came here too: DeOldify's full-size golden (a ResNet-34 encoder, its 3×3 s2 and 1×1 s2 convs
+// now direct) was then 3.4e-4 off PyTorch, 1.5e-4 with blocks of 32, within tolerance with 16 (bench/NOTES.md);
+// the extra partial-sum pass through y costs ~2 % (one load + add + store per 144 FMAs per accumulator).
+constexpr int64_t kDirectIcBlock = 16;
 
 // The largest kOcb of any traits: the size of DirectTile::y.
 constexpr int kDirectMaxOcb = 8;

@@ -492,7 +492,7 @@ inline Tensor<float> conv_transpose2d_gather(const Tensor<float>& x_in, const Te
 // the tile over every column phase's 48-pixel groups into row buffers and interleaves those into the output row
 // (pairs for s = 2, a vectorisable loop); the activation runs over whole output rows at the end. Phases without
 // taps (k < s) get the bias alone.
-// Summation order, as conv2d_direct: per output, FMA chains over (ic, tap row, tap column) within blocks of 64
+// Summation order, as conv2d_direct: per output, FMA chains over (ic, tap row, tap column) within blocks of 16
 // input channels, the block sums added in order, then the bias — fixed by the shapes, so the bits do not depend
 // on the thread count, the image size or where a pipeline tile starts.
 namespace detail {
