@@ -123,8 +123,9 @@ constexpr int64_t kDirectNarrowCout = 4;
 
 // Input channels per partial sum (see "Summation order"): 16 channels × 3×3 = 144-long FMA chains. Was 64 until
 // the strided convs came here too: DeOldify's full-size golden (a ResNet-34 encoder, its 3×3 s2 and 1×1 s2 convs
-// now direct) was then 3.4e-4 off PyTorch, 1.5e-4 with blocks of 32, within tolerance with 16 (bench/NOTES.md);
-// the extra partial-sum pass through y costs ~2 % (one load + add + store per 144 FMAs per accumulator).
+// now direct) was then 3.4e-4 off PyTorch, 1.5e-4 with blocks of 32, within tolerance with 16 (bench/NOTES.md).
+// The price, measured on the 3×3 s1 benches: 6 % (64→64 256²) to 30 % (32→32 256²) slower than blocks of 64;
+// most such layers now take conv2d()'s Winograd path anyway.
 constexpr int64_t kDirectIcBlock = 16;
 
 // The largest kOcb of any traits: the size of DirectTile::y.
