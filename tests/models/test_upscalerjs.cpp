@@ -84,7 +84,8 @@ TEST_CASE("upscalerjs: released configurations (parameter counts and keys as the
   CHECK(p[10].name == "rdbs.0.lff.weight");
   CHECK(p[10].tensor->shape() == Shape{64, 64 + 3 * 64, 1, 1});
   CHECK(p.back().name == "sr.bias");
-  const auto q = UpscalerJSRRDN().named_parameters();
+  const UpscalerJSRRDN rrdn;  // named: named_parameters() points into the model, a temporary would dangle
+  const auto q = rrdn.named_parameters();
   CHECK(q[2].name == "rrdbs.0.rdbs.0.convs.0.weight");
   CHECK(q[10].name == "rrdbs.0.rdbs.0.lff.weight");
   CHECK(q[10].tensor->shape() == Shape{32, 32 + 4 * 32, 3, 3});
