@@ -80,13 +80,18 @@ pixforge_example_check(example_batch forward ${tiny} tests/data/gradient_pil.png
 pixforge_example_test(example_reuse_buffers ""
                       COMMAND reuse_buffers ${tiny} ${exo}/frame_ ${ex_in} tests/data/colors_pil_L.png)
 pixforge_example_check(example_reuse_buffers forward ${tiny} tests/data/colors_pil_L.png ${exo}/frame_1.png)
-pixforge_example_test(example_background "" COMMAND background ${tiny} ${ex_in} ${exo}/background.png)
+# 256² input: with the Winograd tile rules (4× halo) 48² would fit one tile and give no cancellation point.
+pixforge_example_test(example_background "" COMMAND background ${tiny} examples/data/sample.png
+                                                  ${exo}/background.png)
 set_tests_properties(example_background PROPERTIES PASS_REGULAR_EXPRESSION
-                     "finished: 9 tiles.*second run stopped after [0-9]+ of 9 tiles: .*cancelled")
-pixforge_example_check(example_background size ${exo}/background.png 96 96 3)
-pixforge_example_test(example_tile_large "" COMMAND tile_large ${tiny} ${ex_in} ${exo}/tile_large.png
-                                                  --memory 1 --verify)  # exit 1 if tiled != untiled
-pixforge_example_check(example_tile_large size ${exo}/tile_large.png 96 96 3)
+                     "finished: 256 tiles.*second run stopped after [0-9]+ of 256 tiles: .*cancelled")
+pixforge_example_check(example_background size ${exo}/background.png 512 512 3)
+# 256² (48² now fits one tile with the Winograd halo): the regex makes sure the run really is cut into tiles.
+pixforge_example_test(example_tile_large "" COMMAND tile_large ${tiny} examples/data/sample.png
+                      ${exo}/tile_large.png --memory 1 --verify)  # exit 1 if tiled != untiled
+set_tests_properties(example_tile_large PROPERTIES PASS_REGULAR_EXPRESSION
+                     "8x8 tiles.*max \\|tiled - untiled\\| = 0 over")
+pixforge_example_check(example_tile_large size ${exo}/tile_large.png 512 512 3)
 
 # pixforge trace: the layer table, and a feature-map picture of conv2 (16 channels of 48×48 in a 4×4 grid).
 add_test(NAME cli_trace COMMAND pixforge_cli trace ${tiny} ${ex_in} --dump conv2 --dump-dir ${exo}/trace
