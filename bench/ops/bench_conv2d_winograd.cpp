@@ -13,8 +13,7 @@
 #include <chrono>
 #include <random>
 
-#include <time.h>
-
+#include "bench_peak.hpp"
 #include "pixforge/ops/conv2d_winograd.hpp"
 
 using namespace pixforge;
@@ -33,37 +32,6 @@ Tensor<float> filled(const Shape& s, uint32_t seed) {
   return t;
 }
 
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-// One thread's FMA rate with detail::SimdBest vectors (the same measurement as bench_conv2d.cpp).
-double fma_peak_one_thread() {
-  using S = detail::SimdBest;
-  constexpr int kChains = 16;
-  constexpr int64_t kIters = 1 << 14;
-  double best = 0.0;
-  for (int run = 0; run < 20; ++run) {
-    S::V acc[kChains];
-    for (int c = 0; c < kChains; ++c) acc[c] = S::zero();
-    const float a_val = 0.999999f, b_val = 1e-7f;
-    const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
-    const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-    for (int64_t i = 0; i < kIters; ++i)
-#pragma GCC unroll 16
-      for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
-    const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
-    float sink[S::W];
-    for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
-    S::store_n(sink, acc[0], S::W);
-    benchmark::DoNotOptimize(sink);
-    best = std::max(best, 2.0 * kChains * S::W * double(kIters) / sec);
-  }
-  return best;
-}
-
 enum class Impl { direct, winograd, winograd_prepared };
 
 void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
@@ -74,10 +42,10 @@ void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
   const Tensor<float> b = filled({s.cout}, 3);
   const auto u = winograd_transform_weights(w);
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
-  const double peak1 = fma_peak_one_thread();
+  const double peak1 = bench::fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin * 9);
   double best = 1e30;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  const double c0 = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     switch (impl) {
@@ -87,7 +55,7 @@ void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
     }
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  const double cpu = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
   const double threads = double(state.range(0));
   state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["pct_peak"] =
