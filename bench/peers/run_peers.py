@@ -181,7 +181,9 @@ def measure(rt, ctx, threads, keep_output):
         cmd = {"pixforge": [ctx["pixforge"], os.path.join(ROOT, nets.NETS[ctx["name"]]["weights"])],
                "ort": ["node", os.path.join(ROOT, "bench", "peers", "peer_ort.cjs"), ctx["onnx"]],
                "torch": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_torch.py"), ctx["name"]]}[rt]
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads), ORT_NODE_MODULES=ctx["ort_modules"])
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        if ctx["ort_modules"]:  # None when ORT is not among the runtimes (os.environ takes strings only)
+            env["ORT_NODE_MODULES"] = ctx["ort_modules"]
         _, stdout = run_process(cmd + [inp, dims, str(threads)] + extra, env=env)
         r = json.loads(stdout.strip().splitlines()[-1])
         return dict(ms=r["run_ms"], rss_kb=r["vmhwm_kb"], out=out if keep_output else None)
