@@ -51,5 +51,16 @@ inline void cunet_hash_fill_all(Module& m, uint32_t seed, double bound) {
   }
 }
 
+// Every parameter filled with hashed values under He-uniform bounds (sqrt(6 / fan-in) for conv weights, ±0.1 for
+// the rest), so activations neither vanish nor explode through deep nets and SE gates vary across channels.
+inline void cunet_hash_fill_he(Module& m, uint32_t seed) {
+  const auto named = m.named_parameters();
+  for (size_t t = 0; t < named.size(); ++t) {
+    Tensor<float>& p = *named[t].tensor;
+    const double bound = p.dim() == 4 ? std::sqrt(6.0 / double(p.numel() / p.size(0))) : 0.1;
+    for (int64_t i = 0; i < p.numel(); ++i) p.data()[i] = cunet_hash_value(uint32_t(t), uint32_t(i), seed, bound);
+  }
+}
+
 }  // namespace test
 }  // namespace pixforge

@@ -24,20 +24,10 @@ using namespace pixforge;
 
 namespace {
 
-// Hashed weights with He-uniform bounds so activations stay O(1) through every layer; biases in ±0.1.
-void fill_he(Module& m, uint32_t seed) {
-  const auto named = m.named_parameters();
-  for (size_t t = 0; t < named.size(); ++t) {
-    Tensor<float>& p = *named[t].tensor;
-    const double bound = p.dim() == 4 ? std::sqrt(6.0 / double(p.numel() / p.size(0))) : 0.1;
-    for (int64_t i = 0; i < p.numel(); ++i) p.data()[i] = test::cunet_hash_value(uint32_t(t), uint32_t(i), seed, bound);
-  }
-}
-
 template <class Net>
 std::unique_ptr<ImageModel> seeded(typename Net::Config c, uint32_t seed) {
   auto net = std::make_unique<Net>(c);
-  fill_he(*net, seed);
+  test::cunet_hash_fill_he(*net, seed);
   return net;
 }
 

@@ -21,24 +21,12 @@ using namespace pixforge;
 
 namespace {
 
-// Hashed weights with He-uniform bounds (sqrt(6 / fan)) so activations neither vanish nor explode through the ~25
-// layers, biases in ±0.1: the SE gates then vary across channels and matter.
-void fill_he(Module& m, uint32_t seed) {
-  const auto named = m.named_parameters();
-  for (size_t t = 0; t < named.size(); ++t) {
-    Tensor<float>& p = *named[t].tensor;
-    const double bound = p.dim() == 4 ? std::sqrt(6.0 / double(p.numel() / p.size(0))) : 0.1;
-    for (int64_t i = 0; i < p.numel(); ++i)
-      p.data()[i] = test::cunet_hash_value(uint32_t(t), uint32_t(i), seed, bound);
-  }
-}
-
 std::unique_ptr<ImageModel> narrow_realcugan(int64_t scale, uint32_t seed) {
   RealCUGAN::Config c;
   c.scale = scale;
   c.nf = 16;
   auto net = std::make_unique<RealCUGAN>(c);
-  fill_he(*net, seed);
+  test::cunet_hash_fill_he(*net, seed);
   return net;
 }
 
@@ -47,7 +35,7 @@ std::unique_ptr<ImageModel> narrow_cunet(int64_t scale, uint32_t seed) {
   c.scale = scale;
   c.nf = 16;
   auto net = std::make_unique<Waifu2xCUNet>(c);
-  fill_he(*net, seed);
+  test::cunet_hash_fill_he(*net, seed);
   return net;
 }
 
