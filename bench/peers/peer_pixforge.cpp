@@ -7,8 +7,14 @@
 // prints one JSON line {"run_ms": ..., "dims": [...], "vmhwm_kb": ...}. The forward is the first one of the process
 // (cold, like every peer driver here), so lazy allocations are part of it in every runtime alike. The output tensor
 // is written as raw float32 when OUTPUT is given, so the harness can compare it with the peers' outputs.
+//
+// Before the timer, every Conv2d that the dispatcher sends to Winograd gets its transformed weights built (its
+// ConvWeightCache): pixforge's counterpart of the weight prepacking ONNX Runtime does in session creation and ncnn
+// in create_pipeline, both excluded from their timings. That time is printed as "prepare_ms" (0 when skipped);
+// PEER_PIXFORGE_COLD=1 skips it, so the timed forward pays the transforms itself (the library's lazy default).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -20,6 +26,7 @@
 #include "pixforge/models/realcugan.hpp"
 #include "pixforge/models/rrdbnet.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
+#include "pixforge/nn/layers.hpp"
 
 using namespace pixforge;
 
@@ -59,6 +66,20 @@ long vmhwm_kb() {
   return -1;
 }
 
+// Builds the Winograd weights of every Conv2d of `net` that conv2d() will send down that path (the dispatcher
+// decides from the channel counts and the layer's parameters, not the map: a 1×1 probe of the input channels gives
+// the same answer). Returns the milliseconds it took.
+double prepare_weights(const Module& net) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& named : net.named_modules()) {
+    const auto* conv = dynamic_cast<const Conv2d*>(named.second);
+    if (conv == nullptr) continue;
+    const Tensor<float> probe = Tensor<float>::empty({1, conv->weight.size(1) * conv->params.groups, 1, 1});
+    if (detail::conv2d_winograd_preferred(probe, conv->weight, conv->params)) conv->weight_cache.winograd(conv->weight);
+  }
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,12 +91,15 @@ int main(int argc, char** argv) {
     const std::unique_ptr<ImageModel> net = load_model(argv[1]);
     const Tensor<float> x = read_f32(argv[2], parse_dims(argv[3]));
     set_num_threads(std::stoi(argv[4]));
+    const char* cold = std::getenv("PEER_PIXFORGE_COLD");
+    const double prepare_ms = cold != nullptr && std::string(cold) == "1" ? 0.0 : prepare_weights(*net);
     const auto t0 = std::chrono::steady_clock::now();
     const Tensor<float> y = net->forward(x);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (argc == 6) write_f32(argv[5], y);
-    std::printf("{\"run_ms\": %.3f, \"dims\": [%lld, %lld, %lld, %lld], \"vmhwm_kb\": %ld}\n", ms,
-                (long long)y.size(0), (long long)y.size(1), (long long)y.size(2), (long long)y.size(3), vmhwm_kb());
+    std::printf("{\"run_ms\": %.3f, \"prepare_ms\": %.3f, \"dims\": [%lld, %lld, %lld, %lld], \"vmhwm_kb\": %ld}\n",
+                ms, prepare_ms, (long long)y.size(0), (long long)y.size(1), (long long)y.size(2), (long long)y.size(3),
+                vmhwm_kb());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peer_pixforge: %s\n", e.what());

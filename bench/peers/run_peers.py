@@ -186,7 +186,10 @@ def measure(rt, ctx, threads, keep_output):
             env["ORT_NODE_MODULES"] = ctx["ort_modules"]
         _, stdout = run_process(cmd + [inp, dims, str(threads)] + extra, env=env)
         r = json.loads(stdout.strip().splitlines()[-1])
-        return dict(ms=r["run_ms"], rss_kb=r["vmhwm_kb"], out=out if keep_output else None)
+        res = dict(ms=r["run_ms"], rss_kb=r["vmhwm_kb"], out=out if keep_output else None)
+        if "prepare_ms" in r:   # pixforge: Winograd weight transforms before the timer (peer_pixforge.cpp)
+            res["prepare_ms"] = r["prepare_ms"]
+        return res
     spec = nets.NETS[ctx["name"]]["ncnn"]
     dst = os.path.join(ctx["work"], "ncnn", os.path.basename(spec["cwd"]))
     res = {}
@@ -288,8 +291,9 @@ def main():
                         r = measure(rt, ctx, threads, keep_output=(rnd == 0))
                         times[rt].append(r)
                         raw.append(dict(net=name, size=size, threads=threads, round=rnd, runtime=rt, **r))
-                        log("%s %d %dt round %d %-8s %9.1f ms  %6.0f MiB" % (name, size, threads, rnd + 1, rt, r["ms"],
-                                                                           r["rss_kb"] / 1024))
+                        log("%s %d %dt round %d %-8s %9.1f ms  %6.0f MiB%s" % (
+                            name, size, threads, rnd + 1, rt, r["ms"], r["rss_kb"] / 1024,
+                            "  (+ %.0f ms weight prepare, untimed)" % r["prepare_ms"] if "prepare_ms" in r else ""))
                         if rnd == 0:
                             results[rt] = r["out"]
                 s = nets.NETS[name]["scale"] * size
