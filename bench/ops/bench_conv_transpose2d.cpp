@@ -63,6 +63,10 @@ Tensor<float> call_direct(const Tensor<float>& x, const Tensor<float>& w, const 
                           const ConvTranspose2dParams& p) {
   return conv_transpose2d_direct(x, w, b, p);
 }
+Tensor<float> call_k2s2(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
+                        const ConvTranspose2dParams& p) {
+  return conv_transpose2d_k2s2(x, w, b, p);
+}
 Tensor<float> call_ref(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                        const ConvTranspose2dParams& p) {
   return conv_transpose2d_ref(x, w, b, p);
@@ -82,6 +86,7 @@ const CtShape small_k4 = {1, 16, 16, 16, 16, 4, 2, 1};          // for ref vs fa
 static void BM_conv_transpose2d_col2im(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 static void BM_conv_transpose2d_gather(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 static void BM_conv_transpose2d_direct(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
+static void BM_conv_transpose2d_k2s2(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 static void BM_conv_transpose2d_ref(benchmark::State& st, CtFn fn, CtShape s) { run(st, fn, s); }
 
 #define PIXFORGE_CT_BENCH(fn_name, impl, shape)                                                             \
@@ -107,6 +112,10 @@ PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k2_64);
 PIXFORGE_CT_BENCH(call_direct, direct, realcugan_k2_64);
 PIXFORGE_CT_BENCH(call_col2im, col2im, realcugan_k4_140);
 PIXFORGE_CT_BENCH(call_direct, direct, realcugan_k4_140);
+// k2 s2 p0: the GEMM kernel with in-register phase interleave vs the direct phase kernel, same shapes.
+PIXFORGE_CT_BENCH(call_k2s2, k2s2, realcugan_k2);
+PIXFORGE_CT_BENCH(call_k2s2, k2s2, realcugan_k2_128);
+PIXFORGE_CT_BENCH(call_k2s2, k2s2, realcugan_k2_64);
 PIXFORGE_CT_BENCH(call_ref, ref, small_k4);
 PIXFORGE_CT_BENCH(call_col2im, col2im, small_k4);
 PIXFORGE_CT_BENCH(call_gather, gather, small_k4);

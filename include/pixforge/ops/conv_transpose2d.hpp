@@ -44,8 +44,11 @@
 //                            (k2 s2: four 1×1 convs interleaved into the 2× grid; k4 s2: four 2×2-tap convs); no
 //                            column buffer, no GEMM, outputs summed in a fixed order (bits independent of threads,
 //                            map size and tile offset).
-//   conv_transpose2d         the dispatcher: direct for groups 1 when built with AVX2+FMA or AVX-512; otherwise
-//                            gather when Cin_g ≤ Cout_g (and phases have > 1 tap), else col2im.
+//   conv_transpose2d_k2s2    k2 s2 p0 only (Real-CUGAN's up convs): a 1×1 conv to 4·Cout channels whose two column
+//                            phases are interleaved in registers and stored straight into the output rows (the map
+//                            read in place, no panel, no row buffer); the same bits as conv_transpose2d_direct.
+//   conv_transpose2d         the dispatcher, when built with AVX2+FMA or AVX-512: k2s2 where it applies, else direct
+//                            for groups 1; otherwise (or without that SIMD) gather when Cin_g ≤ Cout_g (and phases have > 1 tap), else col2im.
 #pragma once
 
 #include <algorithm>
@@ -61,6 +64,7 @@
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
 #include "pixforge/ops/conv2d.hpp"  // detail::thread_scratch, detail::bias_act_block
+#include "pixforge/ops/conv_pointwise_kernel.hpp"
 
 namespace pixforge {
 
@@ -693,6 +697,97 @@ Tensor<float> detail::conv_transpose2d_direct_impl(const Tensor<float>& x_in, co
   return y;
 }
 
+// k2 s2 p0 (Real-CUGAN's conv2_up, conv3_up, conv4_up: every input pixel becomes a 2×2 block) as a GEMM:
+// out[(a, oc, b), pixel] = Σ_ic w[ic, oc, a, b] · x[ic, pixel], i.e. a 1×1 conv to 4·Cout channels followed by
+// depth-to-space — with no temporary: per input row and tile of 48 input pixels, the register tile
+// (ops/conv_pointwise_kernel.hpp) computes kOcb/2 output channels × both column phases b of one row phase a, reading
+// the map in place; the two phases' vectors are interleaved in registers (+ bias) and stored as one contiguous run
+// of output row 2·iy + a. The loop order keeps the tile's input (Cin × 48 floats) in L1 while every (a, channel
+// block) runs over it; the packed weights stream from L2. The activation runs over the unit's output rows at the end.
+// Summation order exactly as conv_transpose2d_direct (FMA chains over blocks of 16 input channels, block sums in
+// order, then the bias), so the two give identical bits; nothing depends on the map size, tile or thread count.
+namespace detail {
+inline bool conv_transpose2d_is_k2s2(const Tensor<float>& weight, const ConvTranspose2dParams& p) {
+  return p.groups == 1 && weight.size(2) == 2 && weight.size(3) == 2 && p.stride_h == 2 && p.stride_w == 2 &&
+         p.padding_h == 0 && p.padding_w == 0 && p.output_padding_h == 0 && p.output_padding_w == 0 &&
+         p.dilation_h == 1 && p.dilation_w == 1 && p.crop_end_h == 0 && p.crop_end_w == 0;
+}
+template <class S>
+Tensor<float> conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                         const Tensor<float>& bias_in, const ConvTranspose2dParams& p);
+}  // namespace detail
+
+inline Tensor<float> conv_transpose2d_k2s2(const Tensor<float>& x, const Tensor<float>& weight,
+                                           const Tensor<float>& bias = Tensor<float>(),
+                                           const ConvTranspose2dParams& p = {}) {
+  detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d_k2s2");
+  PIXFORGE_CHECK(detail::conv_transpose2d_is_k2s2(weight, p), ErrorCode::invalid_argument,
+                 "conv_transpose2d_k2s2: needs a 2x2 kernel, stride 2, no padding, output_padding, dilation or crop, "
+                 "groups 1 (weight=", weight.shape().str(), ", stride (", p.stride_h, ", ", p.stride_w, "), padding (",
+                 p.padding_h, ", ", p.padding_w, "), groups ", p.groups, ")");
+  return detail::conv_transpose2d_k2s2_impl<detail::SimdBest>(x, weight, bias, p);
+}
+
+template <class S>
+Tensor<float> detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                                 const Tensor<float>& bias_in, const ConvTranspose2dParams& p) {
+  using V = typename S::V;
+  constexpr int64_t R = S::kOcb, OC = R / 2, W = S::W, tile_px = S::kPv * S::W;  // R rows = OC channels × 2 phases
+  const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
+  const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3), cout = weight.size(1);
+  const int64_t hout = 2 * h, wout = 2 * w, plane = h * w, nblk = (cout + OC - 1) / OC;
+  // Packed weights [a][channel block][ic][o][b] = w[ic, block·OC + o, a, b], zeros past Cout.
+  std::vector<float> wp(size_t(2 * nblk * cin * R), 0.0f);
+  const float* wd = weight.data();
+  for (int64_t ic = 0; ic < cin; ++ic)
+    for (int64_t oc = 0; oc < cout; ++oc)
+      for (int64_t a = 0; a < 2; ++a)
+        for (int64_t b = 0; b < 2; ++b)
+          wp[size_t(((a * nblk + oc / OC) * cin + ic) * R + (oc % OC) * 2 + b)] = wd[((ic * cout + oc) * 2 + a) * 2 + b];
+  const float* bd = bias.defined() ? bias.data() : nullptr;
+  Tensor<float> y = Tensor<float>::empty({n_img, cout, hout, wout});
+  float* yd = y.data();
+  const float* xd = x.data();
+
+  parallel_for_work(0, n_img * h, 8.0 * double(w * cin * cout), [&](int64_t unit) {  // unit: one input row
+    const int64_t n = unit / h, iy = unit % h;
+    const float* xrow = xd + n * cin * plane + iy * w;  // channel ic at xrow + ic·plane
+    alignas(64) float tb[R * tile_px];
+    for (int64_t ix0 = 0; ix0 < w; ix0 += tile_px) {
+      const int64_t npx = std::min(tile_px, w - ix0);
+      const int pv = int((npx + W - 1) / W), last_n = int(npx - (pv - 1) * W);
+      for (int64_t a = 0; a < 2; ++a)
+        for (int64_t blk = 0; blk < nblk; ++blk) {
+          const float* ap = wp.data() + (a * nblk + blk) * cin * R;
+          for (int64_t ic0 = 0; ic0 < cin; ic0 += kDirectIcBlock)
+            pointwise_tile_pv<S>(pv, last_n, xrow + ic0 * plane + ix0, plane, ap + ic0 * R,
+                                 std::min(kDirectIcBlock, cin - ic0), tb, tile_px, ic0 == 0);
+          for (int64_t o = 0; o < OC && blk * OC + o < cout; ++o) {
+            const int64_t oc = blk * OC + o;
+            float* yrow = yd + ((n * cout + oc) * hout + 2 * iy + a) * wout + 2 * ix0;
+            for (int v = 0; v < pv; ++v) {
+              V r0 = S::loadu(tb + (2 * o) * tile_px + v * W), r1 = S::loadu(tb + (2 * o + 1) * tile_px + v * W);
+              if (bd) {
+                const V bv = S::bcast(bd + oc);
+                r0 = S::add(r0, bv);
+                r1 = S::add(r1, bv);
+              }
+              V lo, hi;
+              interleave2(r0, r1, lo, hi);
+              const int nout = 2 * (v == pv - 1 ? last_n : int(W));  // output floats of this vector pair
+              S::store_n(yrow + 2 * v * W, lo, std::min(nout, int(W)));
+              if (nout > W) S::store_n(yrow + 2 * v * W + W, hi, nout - int(W));
+            }
+          }
+        }
+    }
+    if (p.act.kind != ActKind::none)
+      for (int64_t oc = 0; oc < cout; ++oc)
+        apply_act_inplace(yd + ((n * cout + oc) * hout + 2 * iy) * wout, 2 * wout, p.act);
+  });
+  return y;
+}
+
 // The dispatcher. Per input pixel, col2im pushes Cout_g·kH·kW column values through its scatter and gather pulls
 // Cin_g·kH·kW values through its im2col, so gather wins when Cin_g ≤ Cout_g — unless every phase has a single tap
 // (kH·kW ≤ sh·sw, e.g. Real-CUGAN's k2 s2), where col2im's scatter is a plain strided copy and measured faster.
@@ -702,6 +797,7 @@ inline Tensor<float> conv_transpose2d(const Tensor<float>& x, const Tensor<float
   detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d");
   detail::count_macs(x.numel() * (weight.numel() / weight.size(0)));  // weight [Cin, Cout/g, kH, kW]
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  if (detail::conv_transpose2d_is_k2s2(weight, p)) return conv_transpose2d_k2s2(x, weight, bias, p);
   if (p.groups == 1 && weight.size(3) <= p.stride_w * detail::kDirectMaxKw)
     return conv_transpose2d_direct(x, weight, bias, p);
 #endif
