@@ -226,69 +226,90 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const int64_t hout = ys[2], wout = ys[3];
   const int64_t hpad = h + p.pad_top + p.pad_bottom, wpad = w + p.pad_left + p.pad_right;
   const int64_t th = (hout + 3) / 4, tw = (wout + 3) / 4, nocb = (cout + OCB - 1) / OCB;
-  // Chunk of tiles per unit: at most one register tile wide (kPv vectors) and V ≤ 1 MiB; output channels in groups
-  // of ≤ 64 (M ≤ 36·64·tiles floats, 442 KiB), so V and M stay in L2 together.
-  const int64_t v_cap = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
+  // Work unit: a chunk of `per` consecutive tiles of one image in row-major tile order (tile k = row k / tw, column
+  // k % tw), so a chunk may span several tile rows and the GEMM's vectors are full whatever the map width (chunks
+  // of one tile row left up to 41 % of the lanes empty on 68-tile rows). At most one register tile wide (kPv
+  // vectors) and V ≤ 1 MiB; output channels in groups of ≤ 64 (M ≤ 36·64·tiles floats, 442 KiB), so V and M stay
+  // in L2 together. A tile's bits do not depend on its chunk or lane: every lane runs the same operations.
+  const int64_t per = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
   const int64_t group_blocks = std::min<int64_t>(nocb, std::max<int64_t>(1, 64 / OCB));
-  const int64_t nch = (tw + v_cap - 1) / v_cap;
-  const int64_t per = ((tw + nch - 1) / nch + W - 1) / W * W;
-  const int64_t tp = per;  // tiles per V row (the last chunk may use fewer)
-  const int64_t row_stride = (4 * tp + 4 + 15) / 16 * 16;
+  const int64_t img_tiles = th * tw, nch = (img_tiles + per - 1) / per;
+  // Zero padding (or none) reads the map in place with masked loads; reflect/replicate padding goes through a
+  // 6-row panel per tile-row segment that holds the padded columns.
+  const bool in_place = p.padding_mode == PaddingMode::zeros ||
+                        (p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0);
+  const int64_t row_stride = (4 * per + 4 * W + 8 + 15) / 16 * 16;
   Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
   const float* xd = x.data();
   const float* ud = prepared->u.data();
 
   const double unit_flops = 2.0 * 36.0 * double(per * cin * cout);
-  parallel_for_work(0, n_img * th * nch, unit_flops, [&](int64_t unit) {
-    const int64_t n = unit / (th * nch), ty = unit / nch % th, tx0 = unit % nch * per;
-    const int64_t ntiles = std::min(per, tw - tx0), groups = (ntiles + W - 1) / W, tiles = groups * W;
-    float* vbuf = detail::thread_scratch<20>(36 * cin * tp);
-    float* mbuf = detail::thread_scratch<21>(36 * group_blocks * OCB * tp);
-    float* panel = detail::thread_scratch<22>(6 * row_stride);
-    const int64_t c0 = 4 * tx0, ncols = 4 * tiles + 4;  // padded columns [c0, c0 + ncols) of this chunk
-    // Panel columns whose source is simply column c0 + j − pad_left of the input row (memcpy); others are padding.
-    const int64_t j_lo = std::min(ncols, std::max<int64_t>(0, p.pad_left - c0));
-    const int64_t j_hi = std::max(j_lo, std::min(ncols, p.pad_left + w - c0));
+  parallel_for_work(0, n_img * nch, unit_flops, [&](int64_t unit) {
+    const int64_t n = unit / nch, k0 = unit % nch * per;
+    const int64_t ntiles = std::min(per, img_tiles - k0), tiles = (ntiles + W - 1) / W * W;
+    float* vbuf = detail::thread_scratch<20>(36 * cin * per);
+    float* mbuf = detail::thread_scratch<21>(36 * group_blocks * OCB * per + W);
+    float* panel = in_place ? nullptr : detail::thread_scratch<22>(6 * row_stride);
+    // The chunk's segments: runs of tiles in one tile row, at offset f of the chunk.
+    struct Segment {
+      int64_t ty, tx, len, f;
+    };
+    static_assert(S::kPv * S::W <= 64, "a chunk has at most kPv·W tiles, so at most that many segments");
+    Segment segs[64];
+    int nseg = 0;
+    for (int64_t k = k0; k < k0 + ntiles;) {
+      const int64_t ty = k / tw, tx = k % tw, len = std::min(tw - tx, k0 + ntiles - k);
+      segs[nseg++] = {ty, tx, len, k - k0};
+      k += len;
+    }
+    // Lanes past the last tile of an image's last chunk: defined (zero) so the GEMM reads no stale floats.
+    if (ntiles < tiles)
+      for (int64_t r = 0; r < 36 * cin; ++r) std::fill(vbuf + r * tiles + ntiles, vbuf + (r + 1) * tiles, 0.0f);
 
-    // 1. V[ξ][ic][t] = Bᵀ d B, for every input channel. Interior chunks (all 6 rows and ncols columns inside the
-    //    input) read the input rows in place; others go through the 6-row panel, which applies the padding.
-    const int64_t iy0 = 4 * ty - p.pad_top;
-    const bool interior = iy0 >= 0 && iy0 + 6 <= h && c0 - p.pad_left >= 0 && c0 - p.pad_left + ncols <= w;
+    // 1. V[ξ][ic][t] = Bᵀ d B, for every input channel.
     for (int64_t ic = 0; ic < cin; ++ic) {
       const float* plane = xd + (n * cin + ic) * h * w;
-      if (interior) {
-        for (int64_t g = 0; g < groups; ++g)
-          detail::wino_input_group<S>(plane + iy0 * w + c0 - p.pad_left + 4 * W * g, w, vbuf + ic * tiles + g * W,
-                                      cin * tiles);
-        continue;
-      }
-      for (int64_t r = 0; r < 6; ++r) {
-        float* dst = panel + r * row_stride;
-        const int64_t pr = 4 * ty + r;
-        const int64_t iy = pr < hpad ? detail::pad_source_index(pr - p.pad_top, h, p.padding_mode) : -1;
-        if (iy < 0) {
-          std::fill(dst, dst + ncols, 0.0f);
-          continue;
+      for (int sgi = 0; sgi < nseg; ++sgi) {
+        const Segment& sg = segs[sgi];
+        const float* rows[6];
+        int64_t c = 4 * sg.tx - p.pad_left, lo = 0, hi = w;
+        if (in_place) {
+          for (int r = 0; r < 6; ++r) {
+            const int64_t iy = 4 * sg.ty - p.pad_top + r;
+            rows[r] = iy >= 0 && iy < h ? plane + iy * w : nullptr;
+          }
+        } else {
+          // Padded columns [4·tx, 4·tx + ncols) of the 6 rows; 0 beyond the padded map.
+          const int64_t pc0 = 4 * sg.tx, ncols = 4 * sg.len + 2;
+          for (int r = 0; r < 6; ++r) {
+            float* dst = panel + r * row_stride;
+            rows[r] = dst;
+            const int64_t pr = 4 * sg.ty + r;
+            const int64_t iy = pr < hpad ? detail::pad_source_index(pr - p.pad_top, h, p.padding_mode) : -1;
+            if (iy < 0) {
+              std::fill(dst, dst + ncols, 0.0f);
+              continue;
+            }
+            const float* src = plane + iy * w;
+            for (int64_t j = 0; j < ncols; ++j) {
+              const int64_t pc = pc0 + j;
+              const int64_t ix = pc < wpad ? detail::pad_source_index(pc - p.pad_left, w, p.padding_mode) : -1;
+              dst[j] = ix < 0 ? 0.0f : src[ix];
+            }
+          }
+          c = 0;
+          hi = ncols;
         }
-        const float* src = plane + iy * w;
-        for (int64_t j = 0; j < ncols; ++j) {
-          if (j == j_lo) j = j_hi;
-          if (j >= ncols) break;
-          const int64_t pc = c0 + j;
-          const int64_t ix = pc < wpad ? detail::pad_source_index(pc - p.pad_left, w, p.padding_mode) : -1;
-          dst[j] = ix < 0 ? 0.0f : src[ix];
-        }
-        if (j_hi > j_lo) std::memcpy(dst + j_lo, src + (c0 + j_lo - p.pad_left), size_t(j_hi - j_lo) * sizeof(float));
+        for (int64_t g = 0; g * W < sg.len; ++g)
+          detail::wino_input_group<S>(rows, c + 4 * W * g, lo, hi, vbuf + ic * tiles + sg.f + g * W, cin * tiles,
+                                      int(std::min<int64_t>(W, sg.len - g * W)));
       }
-      for (int64_t g = 0; g < groups; ++g)
-        detail::wino_input_group<S>(panel + 4 * W * g, row_stride, vbuf + ic * tiles + g * W, cin * tiles);
     }
 
     // 2. Per group of output channels, M[ξ][oc][t] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][t]: ξ outermost, so V[ξ]
     //    (Cin × tiles) stays in L1 while every block of OCB output channels runs over it; U streams from L2.
-    // 3. Then Aᵀ M A + bias into y, and the activation on the unit's rows (still in cache).
-    const int rows = int(std::min<int64_t>(4, hout - 4 * ty));
+    // 3. Then Aᵀ M A + bias into y, and the activation on the chunk's rows (still in cache).
     for (int64_t b0 = 0; b0 < nocb; b0 += group_blocks) {
       const int64_t nb = std::min(group_blocks, nocb - b0), m_xi = nb * OCB * tiles;
       for (int64_t xi = 0; xi < 36; ++xi)
@@ -304,17 +325,22 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
           }
       for (int64_t oc = b0 * OCB; oc < std::min(cout, (b0 + nb) * OCB); ++oc) {
         const float b = bias.defined() ? bias.data()[oc] : 0.0f;
-        for (int64_t g = 0; g < groups; ++g) {
-          const int64_t col0 = 4 * (tx0 + g * W), ncol = std::min<int64_t>(4 * W, wout - col0);
-          if (ncol <= 0) break;
+        for (int sgi = 0; sgi < nseg; ++sgi) {
+          const Segment& sg = segs[sgi];
+          const int rows = int(std::min<int64_t>(4, hout - 4 * sg.ty));
+          const int64_t col_end = std::min(wout, 4 * (sg.tx + sg.len));  // this chunk's columns end here
           float* yrows[4];
-          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + col0;
-          detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + g * W, m_xi, b, yrows, rows, ncol);
+          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * sg.ty + a) * wout;
+          for (int64_t g = 0; g * W < sg.len; ++g) {
+            const int64_t col0 = 4 * (sg.tx + g * W), ncol = std::min<int64_t>(4 * W, col_end - col0);
+            float* yg[4];
+            for (int a = 0; a < rows; ++a) yg[a] = yrows[a] + col0;
+            detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + sg.f + g * W, m_xi, b, yg, rows, ncol);
+          }
+          if (p.act.kind != ActKind::none)
+            for (int a = 0; a < rows; ++a)
+              apply_act_inplace(yrows[a] + 4 * sg.tx, col_end - 4 * sg.tx, p.act);
         }
-        if (p.act.kind != ActKind::none)
-          for (int a = 0; a < rows; ++a)
-            apply_act_inplace(yd + ((n * cout + oc) * hout + 4 * ty + a) * wout + c0, std::min(4 * ntiles, wout - c0),
-                              p.act);
       }
     }
   });

@@ -109,23 +109,82 @@ struct WinoOps {
   }
 };
 
-// V[ξ][ic][t] for one input channel and one group of S::W tiles: panel holds the 6 padded input rows of the tile
-// row (row r at panel + r·row_stride, column 0 = the group's first input column).
+// The 6 rows × (4·S::W + 2) input columns one group of S::W tiles reads: d[r][k] lane t = row r, column
+// c + 4t + k, where row r is rows[r] (nullptr: a row of zeros) and only columns in [lo, hi) are read (others are 0).
+// Columns are relative to the row pointers; c may be negative (left padding). Reading the map in place like this
+// (masked loads at its edges) replaces a padded copy of the rows for zero padding.
 template <class S>
-inline void wino_input_group(const float* panel, int64_t row_stride, float* v, int64_t xi_stride) {
+inline void wino_load_rows(const float* const* rows, int64_t c, int64_t lo, int64_t hi, typename S::V (*d)[6]) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<S, SimdAvx512>::value) {
+    // Columns c .. c+63 as 4 vectors a0..a3 (tile t's columns 0..3 are floats 4t..4t+3) and c+64, c+65 in a4.
+    // Stage 1 takes columns (k, k+1) of tiles 0..7 from (a0, a1) and of tiles 8..15 from (a2, a3); stage 2 joins the
+    // halves. Columns 4 and 5 of tile t are columns 0 and 1 of tile t + 1: d0, d1 shifted by one lane, with a4's
+    // first floats in lane 15. 10 permutes and 5 loads per row (deinterleave(): 18 and 24).
+    const __m512i s01 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const __m512i s23 = _mm512_add_epi32(s01, _mm512_set1_epi32(2));
+    const __m512i lo8 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const __m512i hi8 = _mm512_add_epi32(lo8, _mm512_set1_epi32(8));
+    // Lanes 1..15 of the first source, then float 0 (next0) or 1 (next1) of the second (an alignr; GCC 12's
+    // _mm512_alignr_epi32 trips -Wmaybe-uninitialized).
+    const __m512i next0 = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    const __m512i next1 = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+    const bool inside = c >= lo && c + 66 <= hi;
+    for (int r = 0; r < 6; ++r) {
+      if (rows[r] == nullptr) {
+        for (int k = 0; k < 6; ++k) d[r][k] = S::zero();
+        continue;
+      }
+      const float* p = rows[r] + c;
+      __m512 a[5];
+      if (inside) {
+        for (int j = 0; j < 4; ++j) a[j] = _mm512_loadu_ps(p + 16 * j);
+        a[4] = _mm512_maskz_loadu_ps(__mmask16(3), p + 64);
+      } else {
+        for (int j = 0; j < 5; ++j) {
+          const int64_t first = c + 16 * j;
+          const int64_t l0 = std::max<int64_t>(0, lo - first), l1 = std::min<int64_t>(j == 4 ? 2 : 16, hi - first);
+          const __mmask16 m = l1 > l0 ? __mmask16(((1u << l1) - 1u) & ~((1u << l0) - 1u)) : __mmask16(0);
+          a[j] = _mm512_maskz_loadu_ps(m, p + 16 * j);
+        }
+      }
+      const __m512 b01 = _mm512_permutex2var_ps(a[0], s01, a[1]), b23 = _mm512_permutex2var_ps(a[0], s23, a[1]);
+      const __m512 c01 = _mm512_permutex2var_ps(a[2], s01, a[3]), c23 = _mm512_permutex2var_ps(a[2], s23, a[3]);
+      d[r][0] = _mm512_permutex2var_ps(b01, lo8, c01);
+      d[r][1] = _mm512_permutex2var_ps(b01, hi8, c01);
+      d[r][2] = _mm512_permutex2var_ps(b23, lo8, c23);
+      d[r][3] = _mm512_permutex2var_ps(b23, hi8, c23);
+      d[r][4] = _mm512_permutex2var_ps(d[r][0], next0, a[4]);
+      d[r][5] = _mm512_permutex2var_ps(d[r][1], next1, a[4]);
+    }
+    return;
+  }
+#endif
+  constexpr int kCols = 4 * S::W + 4;  // deinterleave() reads up to column 4·W + 3
+  for (int r = 0; r < 6; ++r) {
+    float buf[kCols];
+    for (int j = 0; j < kCols; ++j)
+      buf[j] = rows[r] != nullptr && j < 4 * S::W + 2 && c + j >= lo && c + j < hi ? rows[r][c + j] : 0.0f;
+    for (int k = 0; k < 6; ++k) d[r][k] = WinoOps<S>::deinterleave(buf, k);
+  }
+}
+
+// V[ξ][ic][t] = Bᵀ d B for one input channel and one group of S::W tiles (d as wino_load_rows reads it); the first
+// n tiles (n ≤ S::W) are stored, at v + ξ·xi_stride.
+template <class S>
+inline void wino_input_group(const float* const* rows, int64_t c, int64_t lo, int64_t hi, float* v,
+                             int64_t xi_stride, int n) {
   using O = WinoOps<S>;
   using V = typename S::V;
+  V d[6][6];
+  wino_load_rows<S>(rows, c, lo, hi, d);
   V t[6][6];  // t[r] = Bᵀ applied along row r (t[r][j] = Σ_k BT[j][k] d[r][k])
-  for (int r = 0; r < 6; ++r) {
-    V d[6];
-    for (int k = 0; k < 6; ++k) d[k] = O::deinterleave(panel + r * row_stride, k);
-    O::bt(d, t[r]);
-  }
+  for (int r = 0; r < 6; ++r) O::bt(d[r], t[r]);
   for (int j = 0; j < 6; ++j) {
     V col[6], o[6];
     for (int r = 0; r < 6; ++r) col[r] = t[r][j];
     O::bt(col, o);
-    for (int i = 0; i < 6; ++i) S::store_n(v + (6 * i + j) * xi_stride, o[i], S::W);
+    for (int i = 0; i < 6; ++i) S::store_n(v + (6 * i + j) * xi_stride, o[i], n);
   }
 }
 
