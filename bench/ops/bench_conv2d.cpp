@@ -9,6 +9,9 @@
 //                 overloaded machine wall-clock rates mostly measure the other processes; CPU time does not
 //                 (OpenMP threads spinning at a barrier count as busy, so it still charges imbalance).
 // Compare variants within one run.
+// BM_conv2d_direct_into writes into one output allocated before the loop: the kernel without the first touch of a
+// fresh output (tensors ≥ 1 MiB are new mmap'ed pages, and on this VM a 4 KiB page fault costs ≈ 1.7 µs, about a
+// quarter of a 32→32 256² layer's time); BM_conv2d_direct is what a caller of conv2d() pays.
 //
 //   build-*/bench_conv2d --benchmark_min_time=0.05
 //   build-*/bench_conv2d --benchmark_filter='direct|im2col' --benchmark_min_time=0.05
@@ -77,6 +80,37 @@ void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   set_num_threads(0);
 }
 
+// Like run_conv for conv2d_direct_into: the output is allocated (and its pages touched) once, before the loop.
+void run_conv_into(benchmark::State& state, const ConvShape& s) {
+  set_num_threads(int(state.range(0)));
+  const Conv2dParams p =
+      Conv2dParams{}.with_stride(s.stride).with_padding(s.pad).with_groups(s.groups).with_dilation(s.dilation);
+  const Tensor<float> x = filled({s.n, s.cin, s.h, s.w}, 1);
+  const Tensor<float> w = filled({s.cout, s.cin / s.groups, s.k, s.k}, 2);
+  const Tensor<float> b = filled({s.cout}, 3);
+  Tensor<float> y = Tensor<float>::zeros(conv2d_output_shape(x.shape(), w.shape(), p));
+  const double peak1 = fma_peak_one_thread();
+  const double flops = 2.0 * double(y.numel()) * double(s.cin / s.groups * s.k * s.k);
+  double best = 1e30;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    conv2d_direct_into(x, w, b, p, y);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  const double threads = double(state.range(0));
+  state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_peak"] =
+      benchmark::Counter(100.0 * flops / (threads * peak1), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_best"] = 100.0 * flops / best / (threads * peak1);
+  state.counters["pct_cpu"] = 100.0 * flops * double(state.iterations()) / cpu / peak1;
+  state.counters["peak1_gflops"] = peak1 * 1e-9;
+  set_num_threads(0);
+}
+
 Tensor<float> call_conv2d(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
                           const Conv2dParams& p) {
   return conv2d(x, w, b, p);
@@ -125,6 +159,14 @@ const ConvShape down2_64_288 = {1, 64, 288, 288, 64, 2, 2, 0, 1};
 const ConvShape down2_128_270 = {1, 128, 270, 270, 128, 2, 2, 0, 1};
 const ConvShape isnet_d2_256 = {1, 256, 64, 64, 256, 3, 1, 2, 1, 2};
 const ConvShape isnet_d8_256 = {1, 256, 64, 64, 256, 3, 1, 8, 1, 8};
+// More 3x3 stride-1 layers of the models: upconv_7 (valid convs, 32->64 and 64->128 at a 128² tile), RRDBNet's
+// dense block (conv1 64->32, conv5 192->64 at 128²), Real-CUGAN unet2 (64->128 and 128->64 at 128²).
+const ConvShape upconv7_32_64 = {1, 32, 128, 128, 64, 3, 1, 0, 1};
+const ConvShape upconv7_64_128 = {1, 64, 128, 128, 128, 3, 1, 0, 1};
+const ConvShape rrdb_64_32_128 = {1, 64, 128, 128, 32, 3, 1, 1, 1};
+const ConvShape rrdb_192_64_128 = {1, 192, 128, 128, 64, 3, 1, 1, 1};
+const ConvShape cugan_64_128_128 = {1, 64, 128, 128, 128, 3, 1, 0, 1};
+const ConvShape cugan_128_64_128 = {1, 128, 128, 128, 64, 3, 1, 0, 1};
 // Small shapes for ref-vs-fast side by side (the reference is slow).
 const ConvShape small_3x3 = {1, 16, 32, 32, 16, 3, 1, 1, 1};
 const ConvShape small_dw = {1, 16, 32, 32, 16, 3, 1, 1, 16};
@@ -182,6 +224,30 @@ PIXFORGE_CONV_BENCH(call_im2col, im2col, isnet_d2_256);
 PIXFORGE_CONV_BENCH(call_direct, direct, isnet_d2_256);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, isnet_d8_256);
 PIXFORGE_CONV_BENCH(call_direct, direct, isnet_d8_256);
+// The direct kernel into a reused output (see the header comment), on the models' 3x3 layers.
+#define PIXFORGE_CONV_INTO_BENCH(shape) \
+  BENCHMARK_CAPTURE(BM_conv2d_direct_into, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
+static void BM_conv2d_direct_into(benchmark::State& st, ConvShape s) { run_conv_into(st, s); }
+PIXFORGE_CONV_BENCH(call_direct, direct, upconv7_32_64);
+PIXFORGE_CONV_BENCH(call_direct, direct, upconv7_64_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, rrdb_64_32_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, rrdb_192_64_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, cugan_64_128_128);
+PIXFORGE_CONV_BENCH(call_direct, direct, cugan_128_64_128);
+PIXFORGE_CONV_INTO_BENCH(c64_256);
+PIXFORGE_CONV_INTO_BENCH(c32_256);
+PIXFORGE_CONV_INTO_BENCH(c160_32_128);
+PIXFORGE_CONV_INTO_BENCH(c128_128_128);
+PIXFORGE_CONV_INTO_BENCH(upconv7_32_64);
+PIXFORGE_CONV_INTO_BENCH(upconv7_64_128);
+PIXFORGE_CONV_INTO_BENCH(rrdb_64_32_128);
+PIXFORGE_CONV_INTO_BENCH(rrdb_192_64_128);
+PIXFORGE_CONV_INTO_BENCH(cugan_64_128_128);
+PIXFORGE_CONV_INTO_BENCH(cugan_128_64_128);
+PIXFORGE_CONV_INTO_BENCH(isnet_d2_256);
+PIXFORGE_CONV_INTO_BENCH(isnet_d8_256);
+PIXFORGE_CONV_INTO_BENCH(first_3_32_256);
+PIXFORGE_CONV_INTO_BENCH(down2_64_288);
 // Reference vs fast on small shapes.
 PIXFORGE_CONV_BENCH(call_ref, ref, small_3x3);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);

@@ -352,7 +352,25 @@ TEST_CASE("conv2d_direct: the narrow tile gives the wide tile's bits") {
   const Tensor<float> x = random_tensor({2, 70, 13, 101}, 61);
   const Tensor<float> w = make_weight(3, 70, 3, 3, 62), b = random_tensor({3}, 63);
   for (const Conv2dParams& p : {Conv2dParams{}.with_padding(1), Conv2dParams{}.with_stride(2).with_dilation(2)}) {
-    test::check_equal(detail::conv2d_direct_impl<detail::SimdNarrow>(x, w, b, p),
-                      detail::conv2d_direct_impl<detail::SimdBest>(x, w, b, p), "3 output channels");
+    Tensor<float> narrow = Tensor<float>::empty(conv2d_output_shape(x.shape(), w.shape(), p));
+    Tensor<float> wide = Tensor<float>::empty(narrow.shape());
+    detail::conv2d_direct_impl<detail::SimdNarrow>(x, w, b, p, narrow);
+    detail::conv2d_direct_impl<detail::SimdBest>(x, w, b, p, wide);
+    test::check_equal(narrow, wide, "3 output channels");
   }
+}
+
+// conv2d_direct_into overwrites a caller's buffer (NaN beforehand, so a skipped element shows) with conv2d_direct's
+// bits, and names the expected shape when the buffer does not fit.
+TEST_CASE("conv2d_direct_into: same bits as conv2d_direct, every element written, bad output named") {
+  const Tensor<float> x = random_tensor({2, 37, 9, 61}, 71);
+  const Tensor<float> w = make_weight(20, 37, 3, 3, 72), b = random_tensor({20}, 73);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.1f));
+  Tensor<float> y = Tensor<float>::full(conv2d_output_shape(x.shape(), w.shape(), p), std::nanf(""));
+  conv2d_direct_into(x, w, b, p, y);
+  test::check_equal(y, conv2d_direct(x, w, b, p), "conv2d_direct_into");
+  Tensor<float> wrong = Tensor<float>::empty({2, 20, 9, 60});
+  CHECK_THROWS_AS(conv2d_direct_into(x, w, b, p, wrong), Error);
+  const std::string m = error_of([&] { conv2d_direct_into(x, w, b, p, wrong); });
+  CHECK_MESSAGE(m.find("output must be a contiguous [2,20,9,61] tensor, got [2,20,9,60]") != std::string::npos, m);
 }

@@ -50,7 +50,8 @@
 //                     Cin·(rows + dilation·(kH − 1))·(padded width + slack) floats per thread, plus the packed
 //                     weights. Every output is summed in a fixed order (FMA chains over blocks of 16 input
 //                     channels, then the block sums): identical bits for any thread count, image width or tile
-//                     offset (the GEMM paths sum in blocks that depend on the width).
+//                     offset (the GEMM paths sum in blocks that depend on the width). conv2d_direct_into
+//                     writes into a caller's output buffer instead of a new tensor.
 //   conv2d            the dispatcher: depthwise → conv2d_depthwise, groups 1 (1×1 too: as fast as the 1×1 GEMM,
 //                     bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512, 1×1/s1/p0 →
 //                     conv2d_1x1, else conv2d_im2col.
@@ -570,31 +571,47 @@ inline Tensor<float> conv2d_im2col(const Tensor<float>& x, const Tensor<float>& 
 // the bits do not depend on the thread count, the image width or where a pipeline tile starts.
 namespace detail {
 template <class S>
-Tensor<float> conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
-                                 const Tensor<float>& bias_in, const Conv2dParams& p);
+void conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in, const Tensor<float>& bias_in,
+                        const Conv2dParams& p, Tensor<float>& y);
 }  // namespace detail
 
-inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
-                                   const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
+// conv2d_direct writing into `y`, which must already have the output shape and be contiguous (and must not share
+// storage with x): a caller that owns the output buffer (a memory plan, a benchmark separating the kernel from the
+// first touch of fresh pages) avoids a new allocation. Every element of y is overwritten.
+inline void conv2d_direct_into(const Tensor<float>& x_in, const Tensor<float>& weight_in, const Tensor<float>& bias_in,
+                               const Conv2dParams& p, Tensor<float>& y) {
   detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
   PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
                  "conv2d_direct: needs groups 1 and a kernel at most ", detail::kDirectMaxKw, " wide (weight=",
                  weight_in.shape().str(), ", groups ", p.groups, ")");
+  const Shape ys = conv2d_output_shape(x_in.shape(), weight_in.shape(), p);
+  PIXFORGE_CHECK(y.defined() && y.shape() == ys && y.is_contiguous(), ErrorCode::shape_mismatch,
+                 "conv2d_direct_into: output must be a contiguous ", ys.str(), " tensor, got ",
+                 y.defined() ? y.shape().str() : std::string("an undefined tensor"),
+                 y.defined() && !y.is_contiguous() ? " (not contiguous)" : "");
   if (weight_in.size(0) <= detail::kDirectNarrowCout)
-    return detail::conv2d_direct_impl<detail::SimdNarrow>(x_in, weight_in, bias_in, p);
-  return detail::conv2d_direct_impl<detail::SimdBest>(x_in, weight_in, bias_in, p);
+    detail::conv2d_direct_impl<detail::SimdNarrow>(x_in, weight_in, bias_in, p, y);
+  else
+    detail::conv2d_direct_impl<detail::SimdBest>(x_in, weight_in, bias_in, p, y);
+}
+
+inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                   const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
+  detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
+  Tensor<float> y = Tensor<float>::empty(conv2d_output_shape(x_in.shape(), weight_in.shape(), p));
+  conv2d_direct_into(x_in, weight_in, bias_in, p, y);
+  return y;
 }
 
 // The body of conv2d_direct for the register tile of traits S (arguments already checked).
 template <class S>
-Tensor<float> detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
-                                         const Tensor<float>& bias_in, const Conv2dParams& p) {
+void detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                const Tensor<float>& bias_in, const Conv2dParams& p, Tensor<float>& y) {
   const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
   const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
   const int64_t cout = weight.size(0), kh = weight.size(2), kw = weight.size(3);
   const int64_t sh = p.stride_h, sw = p.stride_w, dh = p.dilation_h, dw = p.dilation_w;
-  const Shape ys = conv2d_output_shape(x.shape(), weight.shape(), p);
-  const int64_t hout = ys[2], wout = ys[3];
+  const int64_t hout = y.size(2), wout = y.size(3);
   constexpr int64_t ocb = S::kOcb, tile_px = S::kPv * S::W;
   const std::vector<float> wpack = detail::pack_direct_weights(weight.data(), cout, cin, kh, kw, ocb);
   std::vector<float> bpack;
@@ -610,7 +627,6 @@ Tensor<float> detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor
   // Each phase: its columns plus ≥ one vector of zeroed slack for the last tile's reads, 64-byte aligned.
   const int64_t phase_w = ((padded_w + sw - 1) / sw + S::W + 15) / 16 * 16, row_stride = sw * phase_w;
   const int64_t bands = (hout + detail::kDirectBandRows - 1) / detail::kDirectBandRows;
-  Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
 
   const double unit_flops = 2.0 * double(detail::kDirectBandRows * wout * cout * cin * kh * kw);
@@ -629,18 +645,20 @@ Tensor<float> detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor
     for (int64_t kx = 0; kx < kw; ++kx) t.kx_off[kx] = (kx * dw) % sw * phase_w + (kx * dw) / sw;
     t.kh = kh;
     t.kw = kw;
-    // Channel blocks innermost: the input columns of one pixel tile (Cin·kH rows of ≤ 50 floats) are re-read by
-    // every channel block while they are in L1; the weights they meet stream from L2 at one line per ~3 taps.
+    // Per pixel tile, input-channel blocks outside the output-channel blocks: the tile's input columns of one block
+    // (16 channels × kH rows of ≤ 50 floats, 12 KiB for 3×3) stay in L1 while every output-channel block reads
+    // them; with the channel blocks the other way round the whole tile's columns (49 KiB for 64 channels) had to
+    // fit, and did not (bench/NOTES.md, "direct"). The weights stream from L2 at one line per 2 taps. The order
+    // of the blocks does not change any sum: each output still adds its block sums in block order (through y).
     for (int64_t r = 0; r < out_rows; ++r)
       for (int64_t ox0 = 0; ox0 < wout; ox0 += tile_px) {
         const int64_t npx = std::min(tile_px, wout - ox0);
         const int pv = int((npx + S::W - 1) / S::W);
         t.last_n = int(npx - (pv - 1) * S::W);
-        for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
-          for (int64_t o = 0; o < ocb; ++o)
-            t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
-          // Input-channel blocks in order: partial sums go through y (see conv2d_direct_kernel.hpp).
-          for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock) {
+        for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock)
+          for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
+            for (int64_t o = 0; o < ocb; ++o)
+              t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
             t.cin = std::min(detail::kDirectIcBlock, cin - ic0);
             t.panel = panel + ic0 * rows * row_stride + r * sh * row_stride + ox0;
             t.wpack = wpack.data() + (oc0 * cin + ic0 * ocb) * kh * kw;
@@ -649,13 +667,11 @@ Tensor<float> detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor
             t.bias = bpack.empty() || !last ? nullptr : bpack.data() + oc0;
             detail::direct_tile_pv<S>(t, pv);
           }
-        }
       }
     if (p.act.kind != ActKind::none)
       for (int64_t oc = 0; oc < cout; ++oc)
         apply_act_inplace(yd + ((n * cout + oc) * hout + oy0) * wout, out_rows * wout, p.act);
   });
-  return y;
 }
 
 // 1×1, stride 1, no padding: y_g[Cout_g, H·W] = W_g[Cout_g, Cin_g] · x_g[Cin_g, H·W], read in place.
@@ -756,6 +772,14 @@ inline Tensor<float> conv2d_depthwise(const Tensor<float>& x_in, const Tensor<fl
   return y;
 }
 
+// Defined in ops/conv2d_s2d.hpp (included at the end of this file): kernel = stride, unpadded (2×2 s2 down convs) as
+// space-to-depth + GEMM.
+namespace detail {
+inline bool conv2d_is_s2d(const Tensor<float>& weight, const Conv2dParams& p);
+}  // namespace detail
+inline Tensor<float> conv2d_s2d(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                const Conv2dParams& p);
+
 // Defined in ops/conv2d_winograd.hpp (included at the end of this file): the Winograd path and its weight cache.
 class ConvWeightCache;
 namespace detail {
@@ -790,6 +814,7 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
   if (detail::conv2d_is_depthwise(x, weight, p) && x.size(1) > 1) return conv2d_depthwise(x, weight, bias, p);
   if (detail::conv2d_winograd_preferred(x, weight, p)) return detail::conv2d_winograd_cached(x, weight, bias, p, cache);
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  if (detail::conv2d_is_s2d(weight, p)) return conv2d_s2d(x, weight, bias, p);  // conv2d_direct's bits, faster
   if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
 #endif
   const bool direct = detail::conv2d_is_pointwise(weight, p);
@@ -799,3 +824,4 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
 }  // namespace pixforge
 
 #include "pixforge/ops/conv2d_winograd.hpp"  // conv2d_winograd, ConvWeightCache (used by the dispatcher above)
+#include "pixforge/ops/conv2d_s2d.hpp"       // conv2d_s2d (used by the dispatcher above)
