@@ -137,7 +137,8 @@ struct TilePlan {
   int64_t tiles_y = 1, tiles_x = 1;  // number of tile rows / columns (an axis is not cut when a tile plus its
                                      // context would span all of it anyway)
   int64_t padded_h = 0, padded_w = 0;  // size of the padded input (pre_pad + size_multiple padding)
-  int64_t halo = 0;                  // context per tile side used
+  int64_t halo = 0;                  // context before each tile's core used (input pixels)
+  int64_t halo_after = 0;            // context after each tile's core used (= halo unless the model derived both)
   int64_t align = 1;                 // tile inputs start at multiples of this (padded coordinates)
   int64_t bytes_per_pixel = 0;       // activation estimate used
   int64_t tile_bytes = 0;            // estimated activation bytes of the largest tile (or the whole image)
@@ -174,9 +175,9 @@ struct TileSpan {
 };
 
 // n: image size; pre: pre_pad; padded: padded size; m: size_multiple; align: a multiple of m where tiles start;
-// tile: 0 = one span over everything.
+// before / after: context on each side of the core; tile: 0 = one span over everything.
 inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, int64_t m, int64_t align,
-                                       int64_t halo, int64_t tile) {
+                                       int64_t before, int64_t after, int64_t tile) {
   std::vector<TileSpan> spans;
   if (tile <= 0 || tile >= n) {
     spans.push_back(TileSpan{pre, pre + n, 0, padded});
@@ -184,8 +185,8 @@ inline std::vector<TileSpan> plan_axis(int64_t n, int64_t pre, int64_t padded, i
   }
   for (int64_t c0 = pre; c0 < pre + n; c0 += tile) {
     const int64_t c1 = std::min(c0 + tile, pre + n);
-    const int64_t a = std::max<int64_t>(0, floor_div(c0 - halo, align) * align);
-    const int64_t b = std::min<int64_t>(padded, ceil_div(c1 + halo, m) * m);
+    const int64_t a = std::max<int64_t>(0, floor_div(c0 - before, align) * align);
+    const int64_t b = std::min<int64_t>(padded, ceil_div(c1 + after, m) * m);
     spans.push_back(TileSpan{c0, c1, a, b});
   }
   return spans;
@@ -427,10 +428,16 @@ class Pipeline {
     p.bytes_per_pixel = activation_bytes_per_pixel(*model_);
     const int64_t m = i.size_multiple;
     const int64_t g = opt.grid_tile >= 0 ? opt.grid_tile : grid_tile_;
-    const int64_t exact_halo = g > 0 ? g * i.halo : i.halo;
+    // Exact context: the receptive radius; on the Winograd grid the model's derived before/after context when it
+    // has one for this grid (models/tile_reach.hpp), else g × the radius on both sides.
+    const bool derived = g > 0 && g == conv2d_grid_tile() && i.grid_halo_before + i.grid_halo_after > 0;
+    const int64_t exact_before = derived ? i.grid_halo_before : g > 0 ? g * i.halo : i.halo;
+    const int64_t exact_after = derived ? i.grid_halo_after : g > 0 ? g * i.halo : i.halo;
     p.align = g > 0 ? g * m : m;
-    p.halo = opt.halo >= 0 ? opt.halo : exact_halo;
-    const int64_t extra = 2 * (detail::ceil_div(p.halo, p.align) * p.align);  // context on both sides, aligned
+    p.halo = opt.halo >= 0 ? opt.halo : exact_before;
+    p.halo_after = opt.halo >= 0 ? opt.halo : exact_after;
+    // context on both sides as plan_axis rounds it (at most)
+    const int64_t extra = detail::ceil_div(p.halo, p.align) * p.align + detail::ceil_div(p.halo_after, m) * m;
     int64_t tile = opt.tile;
     if (i.global_context && i.mean_pools.empty() && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
@@ -464,13 +471,13 @@ class Pipeline {
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra + m);
     p.tile_bytes = eh * ew * p.bytes_per_pixel;
     if (opt.notice) {
-      if (p.count() > 1 && p.halo < exact_halo)
-        opt.notice(msg("approximate tiles: halo ", p.halo, " < the receptive radius ", exact_halo,
-                       g > 0 ? " (with the Winograd margin)" : "", " of '", i.arch,
+      if (p.count() > 1 && (p.halo < exact_before || p.halo_after < exact_after))
+        opt.notice(msg("approximate tiles: halo ", p.halo, " < the exact context ", exact_before, "/", exact_after,
+                       g > 0 ? " (on the Winograd grid)" : "", " of '", i.arch,
                        "', so tile seams may differ from an untiled run"));
       if (opt.tile < 0 && p.tile_bytes > budget)
         opt.notice(msg("the memory budget of ", budget >> 20, " MiB is too small for '", i.arch,
-                       "' (halo ", p.halo, ", ~", p.bytes_per_pixel, " B/px): a ", eh, "x", ew,
+                       "' (halo ", p.halo, "/", p.halo_after, ", ~", p.bytes_per_pixel, " B/px): a ", eh, "x", ew,
                        " tile needs an estimated ", p.tile_bytes >> 20, " MiB; raise the budget or use a smaller "
                        "halo (approximate tiles)"));
     }
@@ -617,10 +624,10 @@ class Pipeline {
     const ImageModelInfo& i = info();
     const std::vector<detail::TileSpan> ys =
         detail::plan_axis(H, i.pre_pad, plan.padded_h, i.size_multiple, plan.align, plan.halo,
-                          plan.tiles_y > 1 ? plan.tile : 0);
+                          plan.halo_after, plan.tiles_y > 1 ? plan.tile : 0);
     const std::vector<detail::TileSpan> xs =
         detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.align, plan.halo,
-                          plan.tiles_x > 1 ? plan.tile : 0);
+                          plan.halo_after, plan.tiles_x > 1 ? plan.tile : 0);
     // Models with mean_pools, cut into several tiles: one statistics pass per pool, then the output pass.
     const bool multipass = !i.mean_pools.empty() && ys.size() * xs.size() > 1;
     detail::MeanPasses hook(i, plan.padded_h, plan.padded_w);

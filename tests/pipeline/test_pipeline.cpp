@@ -176,7 +176,7 @@ TEST_CASE("RunOptions::halo: smaller context is approximate and says so; the bud
   const TilePlan plan = pipe.plan(40, 40, opt);
   CHECK(plan.halo == 2);
   REQUIRE(notes.size() == 1);
-  CHECK(notes[0].find("approximate tiles: halo 2 < the receptive radius 8 of 'test_net'") != std::string::npos);
+  CHECK(notes[0].find("approximate tiles: halo 2 < the exact context 8/8 of 'test_net'") != std::string::npos);
   CHECK(max_abs_diff(pipe.run_tensor(x, opt), pipe.run_tensor(x, with_tile(0))) > 1e-4);
   opt.halo = 8;  // = the model's: exact, no notice
   notes.clear();

@@ -63,6 +63,11 @@ struct ImageModelInfo {
   int64_t pre_pad = 0;
   // Receptive-field radius in input pixels: a tile computed with this much real context on each side is exact.
   int64_t halo = 0;
+  // The context a tile needs before / after its core (input pixels) for bit-identical outputs when conv2d() runs
+  // the model's 3×3 layers on the Winograd grid (tiles then start on multiples of conv2d_grid_tile() ·
+  // size_multiple): the exact, minimal values from the layer geometry (models/tile_reach.hpp). 0 = not derived:
+  // the pipeline uses conv2d_grid_tile() · halo on both sides, a safe bound.
+  int64_t grid_halo_before = 0, grid_halo_after = 0;
   // The (pre-padded) input height/width must be a multiple of this; the pipeline pads up to it.
   int64_t size_multiple = 1;
   // True when an output pixel depends on statistics of the whole image (e.g. the SE blocks' global average pool

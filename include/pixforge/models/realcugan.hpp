@@ -33,11 +33,13 @@
 // 3× and 4× (measured, weights not committed). Weights: tools/convert_ncnn.py realcugan (weights/README.md).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "pixforge/core/json.hpp"
 #include "pixforge/models/cunet_blocks.hpp"
+#include "pixforge/models/cunet_reach.hpp"
 #include "pixforge/models/model.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/ops/elementwise.hpp"
@@ -90,6 +92,19 @@ class RealCUGAN : public ImageModel {
     info_.pre_pad = pre_pad(c.scale);
     info_.size_multiple = c.scale == 3 ? 4 : 2;
     info_.halo = halo(c.scale);
+    if (conv2d_grid_tile() > 0) {  // the exact tile context on the Winograd grid for this width's layers
+      const int64_t m = info_.size_multiple, p = info_.pre_pad;
+      std::function<reach::Span(reach::Span)> tail, skip;
+      if (conv_final) {  // 4×: y = pixel_shuffle(crop(conv_final(z), 1), 2) + nearest×4(crop(x, p))
+        tail = [this](reach::Span s) { return reach::conv(reach::Span{s.lo / 2 + 1, s.hi / 2 + 1}, *conv_final); };
+        skip = [p](reach::Span s) { return reach::Span{s.lo / 4 + p, s.hi / 4 + p}; };
+      }
+      const reach::Context ctx = reach::exact_context(
+          cunet::cascade_targets(unet1, unet2, c.scale == 3 ? 3 : 2, c.scale == 3 ? 44 : 32, c.scale,
+                                 c.scale == 2 ? 72 : c.scale == 3 ? 84 : 152, tail, skip),
+          conv2d_grid_tile() * m, m);
+      info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
+    }
     info_.global_context = true;  // SE blocks pool over the whole map: tiled exactly only through mean_pools
     // SE maps: UNet1 conv2 at 1/2 of the input resolution; UNet2 (at z1's 2× / 3× / 2× resolution) conv2 at
     // 1/2, conv3 at 1/4, conv4 at 1/2 of z1's.

@@ -23,6 +23,7 @@
 
 #include "pixforge/core/json.hpp"
 #include "pixforge/models/cunet_blocks.hpp"
+#include "pixforge/models/cunet_reach.hpp"
 #include "pixforge/models/model.hpp"
 
 namespace pixforge {
@@ -61,6 +62,12 @@ class Waifu2xCUNet : public ImageModel {
     info_.pre_pad = c.scale == 1 ? 28 : 18;
     info_.size_multiple = c.scale == 1 ? 4 : 2;
     info_.halo = c.scale == 1 ? 31 : 19;  // receptive-field radius, worst phase (as RealCUGAN::halo)
+    if (conv2d_grid_tile() > 0) {  // the exact tile context on the Winograd grid for this width's layers
+      const reach::Context ctx = reach::exact_context(
+          cunet::cascade_targets(unet1, unet2, c.scale, c.scale == 1 ? 16 : 32, c.scale, c.scale == 1 ? 56 : 72),
+          conv2d_grid_tile() * info_.size_multiple, info_.size_multiple);
+      info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
+    }
     info_.global_context = true;  // SE blocks pool over the whole map: tiled exactly only through mean_pools
     info_.mean_pools = {{1, 2}, {c.scale, 2}, {c.scale, 4}, {c.scale, 2}};  // UNet1 conv2; UNet2 conv2, conv3, conv4
     // peak RSS of `pixforge run` on a 256² image / padded input pixels, rounded up (125 MiB 1×, 393 MiB 2×)

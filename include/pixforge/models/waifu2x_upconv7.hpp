@@ -34,6 +34,7 @@
 #include "pixforge/core/json.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/models/model.hpp"
+#include "pixforge/models/tile_reach.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/nn/state_dict.hpp"
 #include "pixforge/ops/pad.hpp"
@@ -90,6 +91,15 @@ class Waifu2xUpConv7 : public ImageModel {
     info_.border_mode = PaddingMode::replicate;
     info_.pre_pad = kOffset;
     info_.halo = kOffset;
+    if (conv2d_grid_tile() > 0) {  // the exact tile context on the Winograd grid (models/tile_reach.hpp)
+      auto dep = [this](reach::Span y) {
+        reach::Span s = reach::conv_transpose(y, conv7);
+        for (const Conv2d* conv : {&conv6, &conv5, &conv4, &conv3, &conv2, &conv1}) s = reach::conv(s, *conv);
+        return s;
+      };
+      const reach::Context ctx = reach::exact_context({{2, 1, 4 * kOffset, dep}}, conv2d_grid_tile(), 1);
+      info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
+    }
     // Widest step: conv6 reads 128 and writes 256 channels per (input) pixel, float32.
     info_.activation_bytes_per_pixel = (8 + 16) * c.base * 4 * 2;
   }
