@@ -52,6 +52,33 @@ TEST_CASE("isnet: narrow networks match PyTorch (odd sizes, BN applied and folde
   CHECK(n == 2);
 }
 
+TEST_CASE("isnet decoder: cat_upsampled == cat(upsample_like(src, tar), tar) bit for bit") {
+  // The fused decoder concatenation (u2net.hpp) must give exactly the bits of the two-op form the goldens were
+  // checked with: odd sizes, ceil-pooled sizes (38 from 75), the same size (the resize copies), N = 2.
+  const int64_t shapes[][6] = {{1, 5, 38, 58, 75, 115}, {2, 3, 4, 6, 7, 11}, {1, 4, 9, 9, 9, 9}, {1, 2, 1, 1, 3, 2}};
+  uint32_t seed = 700;
+  for (const auto& sh : shapes) {
+    const Tensor<float> src = test::random_tensor({sh[0], sh[1], sh[2], sh[3]}, seed++);
+    const Tensor<float> tar = test::random_tensor({sh[0], 3, sh[4], sh[5]}, seed++);
+    test::check_equal(u2net_detail::cat_upsampled(src, tar),
+                      concat({u2net_detail::upsample_like(src, tar), tar}), src.shape().str() + " -> " + tar.shape().str());
+  }
+  CHECK_THROWS_AS(u2net_detail::cat_upsampled(test::random_tensor({1, 2, 4, 4}, 1), test::random_tensor({2, 2, 8, 8}, 2)),
+                  Error);
+}
+
+TEST_CASE("isnet: forward (side 1 only, early releases) == forward_all()[0] bit for bit") {
+  ISNetDIS::Config cfg;
+  cfg.width_divisor = 8;
+  cfg.normalize = "none";
+  ISNetDIS net(cfg);
+  test::det_fill_module(net);
+  const Tensor<float> x = test::det_input({1, 3, 45, 67});
+  const Tensor<float> keep = x.clone();
+  test::check_equal(net.forward(x), net.forward_all(x)[0], "isnet forward vs forward_all s1");
+  test::check_equal(x, keep, "isnet input untouched");
+}
+
 TEST_CASE("isnet: parameter count, keys, normalisation, registry") {
   ISNetDIS full;
   CHECK(full.parameter_count() == 44046790);  // part-a §9(b)

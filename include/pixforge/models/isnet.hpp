@@ -110,7 +110,7 @@ class ISNetDIS : public ImageModel {
   const ImageModelInfo& info() const override { return info_; }
 
   // The PyTorch module's forward (x normalised): sigmoid(s1…s6), each [N, out, H, W] at the input size.
-  std::vector<Tensor<float>> forward_all(const Tensor<float>& x) const { return run(x, 6); }
+  std::vector<Tensor<float>> forward_all(const Tensor<float>& x) const { return run(Tensor<float>(x), 6); }
 
   // x [N, in, H, W] in [0, 1] -> the matte sigmoid(s1) [N, out, H, W].
   Tensor<float> forward(const Tensor<float>& x) const override {
@@ -118,27 +118,32 @@ class ISNetDIS : public ImageModel {
   }
 
  private:
-  // Runs the network and returns the first `sides` side outputs (the prediction is the first).
-  std::vector<Tensor<float>> run(const Tensor<float>& x, int sides) const {
+  // Runs the network and returns the first `sides` side outputs (the prediction is the first). Memory plan: x is
+  // dropped once conv_in has read it, each stage input as soon as the stage's rebnconvin has (forward_consume), an
+  // encoder map hx_k right after its decoder level concatenated it, and a decoder output as soon as the next level
+  // has read it unless its side output is wanted (forward() wants side 1 only: hx2d…hx6 do not outlive their use).
+  std::vector<Tensor<float>> run(Tensor<float> x, int sides) const {
     using namespace u2net_detail;
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.in_ch && x.size(2) >= 1 && x.size(3) >= 1,
                    ErrorCode::shape_mismatch, "isnet: expected [N,", cfg_.in_ch, ",H,W], got ", x.shape().str());
+    const int64_t H = x.size(2), W = x.size(3);
     const auto& st = s.stage;
-    const Tensor<float> hx1 = st[0]->forward(conv_in(x));  // [N, 64, H/2, W/2]  (conv_in's output freed here)
-    const Tensor<float> hx2 = st[1]->forward(pool(hx1));   // [N, 128, H/4, …]
-    const Tensor<float> hx3 = st[2]->forward(pool(hx2));   // [N, 256, H/8, …]
-    const Tensor<float> hx4 = st[3]->forward(pool(hx3));   // [N, 512, H/16, …]
-    const Tensor<float> hx5 = st[4]->forward(pool(hx4));   // [N, 512, H/32, …]
-    const Tensor<float> hx6 = st[5]->forward(pool(hx5));   // [N, 512, H/64, …]
-    const Tensor<float> hx5d = st[6]->forward(concat({upsample_like(hx6, hx5), hx5}));    // [N, 512, H/32, …]
-    const Tensor<float> hx4d = st[7]->forward(concat({upsample_like(hx5d, hx4), hx4}));   // [N, 256, H/16, …]
-    const Tensor<float> hx3d = st[8]->forward(concat({upsample_like(hx4d, hx3), hx3}));   // [N, 128, H/8, …]
-    const Tensor<float> hx2d = st[9]->forward(concat({upsample_like(hx3d, hx2), hx2}));   // [N, 64, H/4, …]
-    const Tensor<float> hx1d = st[10]->forward(concat({upsample_like(hx2d, hx1), hx1}));  // [N, 64, H/2, …]
-    const Tensor<float>* feats[6] = {&hx1d, &hx2d, &hx3d, &hx4d, &hx5d, &hx6};
+    Tensor<float> hxin = conv_in(x);                                 // [N, 64, H/2, W/2] (ceil)
+    x = Tensor<float>();
+    Tensor<float> enc[5];                                            // hx1 … hx5
+    enc[0] = st[0]->forward_consume(std::move(hxin));                // hx1 [N, 64, H/2, …]
+    for (int k = 1; k < 5; ++k) enc[k] = st[k]->forward_consume(pool(enc[k - 1]));  // hx2 … hx5: 1/4 … 1/32
+    Tensor<float> dec[6];                                            // hx1d … hx5d, hx6 (side k reads dec[k − 1])
+    dec[5] = st[5]->forward_consume(pool(enc[4]));                   // hx6 [N, 512, H/64, …]
+    for (int k = 4; k >= 0; --k) {                                   // stage5d (k = 4) … stage1d (k = 0)
+      dec[k] = st[10 - k]->forward_consume(cat_upsampled(dec[k + 1], enc[k]));  // torch.cat((up(d), hx), 1)
+      enc[k] = Tensor<float>();
+      if (k + 1 >= sides) dec[k + 1] = Tensor<float>();
+    }
     std::vector<Tensor<float>> out;
     for (int k = 0; k < sides; ++k) {
-      Tensor<float> side = upsample_like((*s.side[k])(*feats[k]), x);                    // [N, 1, H, W]
+      Tensor<float> side = interpolate((*s.side[k])(dec[k]),         // _upsample_like(side, x): [N, 1, H, W]
+                                       InterpolateParams::to_size(H, W, InterpolateMode::bilinear));
       out.push_back(sigmoid_(side));
     }
     return out;

@@ -56,6 +56,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,6 +83,36 @@ inline Tensor<float> pool(const Tensor<float>& x) { return max_pool2d(x, MaxPool
 // _upsample_like(src, tar): bilinear (align_corners=False) resize of src to tar's H×W.
 inline Tensor<float> upsample_like(const Tensor<float>& src, const Tensor<float>& tar) {
   return interpolate(src, InterpolateParams::to_size(tar.size(2), tar.size(3), InterpolateMode::bilinear));
+}
+
+// torch.cat((_upsample_like(src, tar), tar), 1) in one buffer: the bilinear resize writes straight into the first
+// channels and tar is copied behind it, instead of a resized map that concat() then copies again (one map less to
+// allocate, fault in and read at every decoder level). The resize is interpolate()'s own (the tables and row kernel
+// of interpolate_separable), so the result is the same bits as concat({upsample_like(src, tar), tar}).
+inline Tensor<float> cat_upsampled(const Tensor<float>& src_in, const Tensor<float>& tar_in) {
+  PIXFORGE_CHECK(src_in.dim() == 4 && tar_in.dim() == 4 && src_in.size(0) == tar_in.size(0), ErrorCode::shape_mismatch,
+                 "u2net cat_upsampled: expected [N,C,h,w] and [N,C',H,W], got ", src_in.shape().str(), " and ",
+                 tar_in.shape().str());
+  const InterpolateParams p = InterpolateParams::to_size(tar_in.size(2), tar_in.size(3), InterpolateMode::bilinear);
+  const Shape up = detail::checked_interpolate_shape(src_in, p);
+  const Tensor<float> src = src_in.contiguous(), tar = tar_in.contiguous();
+  const int64_t N = src.size(0), Cs = src.size(1), Ct = tar.size(1), H = src.size(2), W = src.size(3);
+  const int64_t OH = up[2], OW = up[3], plane = OH * OW;
+  Tensor<float> y = Tensor<float>::empty({N, Cs + Ct, OH, OW});
+  const detail::ResizeTable ty(detail::make_axis(src, p, 2, OH)), tx(detail::make_axis(src, p, 3, OW));
+  constexpr int64_t kRowBlock = 32;  // interpolate_separable's work unit
+  const int64_t blocks = (OH + kRowBlock - 1) / kRowBlock;
+  parallel_for(0, N * Cs * blocks, [&](int64_t unit) {
+    const int64_t nc = unit / blocks, n = nc / Cs, c = nc % Cs;
+    const int64_t oy0 = (unit % blocks) * kRowBlock, oy1 = std::min(oy0 + kRowBlock, OH);
+    detail::resize_rows<2>(src.data() + nc * H * W, H, W, y.data() + (n * (Cs + Ct) + c) * plane, OW, oy0, oy1, ty,
+                           tx);
+  });
+  parallel_for(0, N * Ct, [&](int64_t nc) {
+    const int64_t n = nc / Ct, c = nc % Ct;
+    std::memcpy(y.data() + (n * (Cs + Ct) + Cs + c) * plane, tar.data() + nc * plane, size_t(plane) * sizeof(float));
+  });
+  return y;
 }
 
 // In place: x = max(0, (x − μ)·s + β), s = γ / sqrt(σ² + eps), per channel of [N, C, H, W].
@@ -195,6 +226,10 @@ class REBNCONV : public Module {
 class RSUBlock : public Module {
  public:
   virtual Tensor<float> forward(const Tensor<float>& x) const = 0;
+  // forward() on an input the caller hands over (a temporary or std::move'd): the block drops it as soon as
+  // rebnconvin has read it, so a stage input (in the decoders a concatenation twice as wide as the output) is freed
+  // before the rest of the block runs instead of living until the block returns. Same ops, same bits.
+  virtual Tensor<float> forward_consume(Tensor<float>&& x) const = 0;
 };
 
 // RSU-L (height L = 7, 6, 5, 4): RSU7(in, mid, out) is RSU(7, in, mid, out).
@@ -222,10 +257,18 @@ class RSU : public RSUBlock {
       register_module("rebnconv" + std::to_string(k) + "d", *dec[size_t(k - 1)]);
   }
 
-  Tensor<float> forward(const Tensor<float>& x) const override {  // x [N, in, H, W]
+  Tensor<float> forward(const Tensor<float>& x) const override { return body((*rebnconvin)(x)); }  // x [N, in, H, W]
+  Tensor<float> forward_consume(Tensor<float>&& x) const override {
+    Tensor<float> hxin = (*rebnconvin)(x);
+    x = Tensor<float>();
+    return body(std::move(hxin));
+  }
+  int64_t height() const { return height_; }
+
+ private:
+  Tensor<float> body(const Tensor<float> hxin) const {             // hxin = rebnconvin(x) [N, out, H, W]
     using namespace u2net_detail;
     const size_t L = size_t(height_);
-    const Tensor<float> hxin = (*rebnconvin)(x);                   // [N, out, H, W]
     std::vector<Tensor<float>> h(L);                               // h[k-1] = hk
     h[0] = (*enc[0])(hxin);                                        // [N, mid, H, W]
     for (size_t k = 1; k + 1 < L; ++k) h[k] = (*enc[k])(pool(h[k - 1]));  // [N, mid, ceil(H/2^k), …]
@@ -235,7 +278,7 @@ class RSU : public RSUBlock {
     // Each level's inputs are released before its conv runs: only the concatenation and the output are alive
     // then (besides hxin and the finer encoder maps still to be read).
     for (size_t k = L - 2; k >= 1; --k) {                          // levels L−2 … 1 (dec index k−1)
-      Tensor<float> cat = concat({upsample_like(g, h[k - 1]), h[k - 1]});
+      Tensor<float> cat = cat_upsampled(g, h[k - 1]);
       g = Tensor<float>();
       h[k - 1] = Tensor<float>();
       g = (*dec[k - 1])(cat);
@@ -243,9 +286,6 @@ class RSU : public RSUBlock {
     add_(g, hxin);                                                 // [N, out, H, W]
     return g;
   }
-  int64_t height() const { return height_; }
-
- private:
   int64_t height_;
 };
 
@@ -268,8 +308,15 @@ class RSU4F : public RSUBlock {
     register_module("rebnconv1d", rebnconv1d);
   }
 
-  Tensor<float> forward(const Tensor<float>& x) const override {  // [N, in, H, W]
-    const Tensor<float> hxin = rebnconvin(x);                     // [N, out, H, W]
+  Tensor<float> forward(const Tensor<float>& x) const override { return body(rebnconvin(x)); }  // x [N, in, H, W]
+  Tensor<float> forward_consume(Tensor<float>&& x) const override {
+    Tensor<float> hxin = rebnconvin(x);
+    x = Tensor<float>();
+    return body(std::move(hxin));
+  }
+
+ private:
+  Tensor<float> body(const Tensor<float> hxin) const {            // hxin = rebnconvin(x) [N, out, H, W]
     const Tensor<float> h1 = rebnconv1(hxin);                     // [N, mid, H, W]
     const Tensor<float> h2 = rebnconv2(h1);                       // d2
     const Tensor<float> h3 = rebnconv3(h2);                       // d4
