@@ -212,25 +212,28 @@ TEST_CASE("cunet: UNet2 forward peaks at its liveness plan's bound") {
   CHECK(peak <= bound);
 }
 
-// RRDBNet's banded high-resolution tail must give the bits of the whole-map layers (conv_up2, conv_hr: Winograd
-// whose tiles must line up; conv_last: direct), with bands of 128 rows and a longer last one, and keep fewer
-// full-size maps alive than the whole-map chain.
-TEST_CASE("rrdbnet: the banded tail equals the whole-map layers bit for bit and holds one full-size map") {
+// RRDBNet's streamed tail (conv_up1 at 2×, conv_up2 / conv_hr / conv_last at 4×, band by band) must give the bits
+// of the whole-map layers (Winograd tiles must line up in every band; conv_last: direct) for any band height, and
+// keep no full-size map of the tail alive.
+TEST_CASE("rrdbnet: the streamed tail equals the whole-map layers bit for bit and holds no full-size map") {
   RRDBNet::Config c;
   c.num_feat = 16;  // >= the Winograd minimum, so the grid-dependent path is exercised
   c.num_grow_ch = 8;
   c.num_block = 0;
   RRDBNet net(c);
   test::cunet_hash_fill_all(net, 5, 0.15);
-  const Tensor<float> feat = ramp({1, 16, 520, 41}, 0.021f);  // H = 1040: 7 bands of 128 rows, then 144
-  const Tensor<float> up = upsample(feat, 2, InterpolateMode::nearest);
-  const Tensor<float> whole = net.conv_last(net.conv_hr(net.conv_up2(up)));
-  (void)net.hr_tail(feat);  // weight caches
-  TensorMemoryTracker mem;
-  const Tensor<float> banded = net.hr_tail(feat);
-  const int64_t hr_map = bytes_of({1, 16, 1040, 82});  // one full-size map
-  MESSAGE("hr_tail peak ", mem.peak_bytes(), " bytes; one full-size map ", hr_map);
-  REQUIRE(banded.shape() == whole.shape());
-  CHECK(test::max_abs_diff(banded, whole) == 0.0f);
-  CHECK(mem.peak_bytes() < 2 * hr_map);  // the whole-map chain needs >= 2 (an input and an output)
+  const Tensor<float> feat = ramp({1, 16, 130, 41}, 0.021f);  // 4× grid: 520 × 164
+  const Tensor<float> whole = net.conv_last(net.conv_hr(net.conv_up2(
+      upsample(net.conv_up1(upsample(feat, 2, InterpolateMode::nearest)), 2, InterpolateMode::nearest))));
+  const int64_t hr_map = bytes_of({1, 16, 520, 164});  // one full-size F-channel map of the 4× grid
+  for (int64_t rows : {0, 64, 24, 8}) {  // one band (automatic), 8 bands, 21 bands, 64 bands
+    net.tail_band_rows = rows;
+    (void)net.tail(feat);  // weight caches
+    TensorMemoryTracker mem;
+    const Tensor<float> banded = net.tail(feat);
+    MESSAGE("tail band rows ", rows, ": peak ", mem.peak_bytes(), " bytes; one full-size map ", hr_map);
+    REQUIRE(banded.shape() == whole.shape());
+    CHECK_MESSAGE(test::max_abs_diff(banded, whole) == 0.0f, "band rows ", rows);
+    if (rows > 0 && rows <= 64) CHECK(mem.peak_bytes() < hr_map);  // the whole-map chain needs >= 2
+  }
 }

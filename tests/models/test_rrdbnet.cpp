@@ -117,7 +117,7 @@ TEST_CASE("rrdbnet: info() (scale, pre-padding, halo, size multiple)") {
   CHECK(x4.pre_pad == 10);
   CHECK(x4.halo == 349);
   CHECK(x4.size_multiple == 1);
-  CHECK(x4.activation_bytes_per_pixel == 4 * (3 * 64 * 16 + 4 * 64 + 8 * 32));
+  CHECK(x4.activation_bytes_per_pixel == 4 * (3 * 64 * 16 + 4 * 64 + 9 * 32));
   CHECK_FALSE(x4.global_context);
   c.num_block = 6;
   CHECK(RRDBNet(c).info().halo == 94);
@@ -165,6 +165,33 @@ TEST_CASE("rrdbnet: identical output for 1 and 2 threads") {
   const Tensor<float> b = net.forward(x);
   set_num_threads(0);
   test::check_equal(a, b, "threads 1 vs 2");
+}
+
+// RRDBNet::forward runs the body in two alternating dense buffers with fused residuals and streams the tail in
+// bands; it must give the bits of the plain module chain (RRDB::forward per block, whole-map tail layers), for a
+// batch too (leading-channel views of a batch are strided per image).
+TEST_CASE("rrdbnet: forward equals the unfused module chain bit for bit, also for a batch") {
+  RRDBNet::Config c;
+  c.num_feat = 16;  // >= the Winograd minimum: the grid-dependent conv path is the one exercised
+  c.num_grow_ch = 16;
+  c.num_block = 2;
+  RRDBNet net(c);
+  fill_random(net, 11);
+  for (const auto& p : net.named_parameters())  // smaller weights keep the activations in range over 2 blocks
+    for (int64_t i = 0; i < p.tensor->numel(); ++i) p.tensor->data()[i] *= 0.25f;
+  const Tensor<float> x = test::random_tensor({2, 3, 21, 14}, 4, 0.0f, 1.0f);
+  Tensor<float> feat = net.conv_first(x);
+  Tensor<float> trunk = feat;
+  for (const auto& block : net.body) trunk = block->forward(trunk);
+  trunk = add(feat, net.conv_body(trunk));
+  const Tensor<float> up1 = net.conv_up1(upsample(trunk, 2, InterpolateMode::nearest));
+  const Tensor<float> chain =
+      net.conv_last(net.conv_hr(net.conv_up2(upsample(up1, 2, InterpolateMode::nearest))));
+  net.tail_band_rows = 16;  // 6 bands on the 84-row 4x grid
+  const Tensor<float> y = net.forward(x);
+  test::check_equal(y, chain, "forward vs module chain, batch of 2");
+  const Tensor<float> y1 = net.forward(x.narrow(0, 1, 1).contiguous());
+  test::check_equal(y1, chain.narrow(0, 1, 1).contiguous(), "second image alone vs in the batch");
 }
 
 TEST_CASE("rrdbnet: load_model from metadata, and clear errors") {

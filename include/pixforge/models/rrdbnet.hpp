@@ -51,6 +51,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pixforge/core/json.hpp"
 #include "pixforge/core/parallel.hpp"
@@ -70,18 +71,35 @@ constexpr float kLReluSlope = 0.2f;
 constexpr float kResidualScale = 0.2f;
 inline Conv2dOptions conv3x3(int64_t cin, int64_t cout) { return Conv2dOptions(cin, cout, 3).padding(1); }
 
-// The high-resolution tail (conv_up2 at 4h × 4w, conv_hr, conv_last) runs in bands of this many output rows, so
-// only one full-size map is alive at a time instead of two or three. A multiple of conv2d_grid_tile().
-constexpr int64_t kTailBandRows = 128;
+// The up-sampling tail (conv_up1 at 2h × 2w, conv_up2 / conv_hr / conv_last at 4h × 4w) is streamed in bands of
+// output rows (RRDBNet::tail): no map of the tail ever exists whole except the output. Band rows on the 4× grid are
+// multiples of 8, so conv_up1's bands (half as many rows) still start on the Winograd grid. By default a band of one
+// F-channel 4×-grid map takes about this many bytes; the band height never changes the output bits.
+constexpr int64_t kTailBandBytes = int64_t(16) << 20;
 
-// Rows [i0, i1) of nearest ×2 up-sampling of x [N, C, h, w]: [N, C, i1 − i0, 2w], each value copied (exact).
-inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t i0, int64_t i1) {
+// Output-row boundaries of the tail's bands on the 4× grid (H rows, W columns): 0 = R[0] < R[1] < ... < R[K] = H,
+// every R[k] < H a multiple of 8; `rows` (> 0, rounded up to a multiple of 8) or automatic from kTailBandBytes.
+// The last band takes the rest (up to 2·rows − 1), so no band is a sliver.
+inline std::vector<int64_t> tail_band_bounds(int64_t H, int64_t W, int64_t channels, int64_t rows) {
+  if (rows <= 0) rows = kTailBandBytes / std::max<int64_t>(1, channels * W * int64_t(sizeof(float)));
+  rows = std::max<int64_t>(8, (rows + 7) / 8 * 8);
+  std::vector<int64_t> r{0};
+  while (r.back() < H) r.push_back(H - r.back() < 2 * rows ? H : r.back() + rows);
+  return r;
+}
+
+// Rows [i0, i1) of nearest ×2 up-sampling of a map whose rows [base, base + x.size(2)) x holds:
+// [N, C, i1 − i0, 2w], each value copied (exact).
+inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t i0, int64_t i1, int64_t base = 0) {
   const Tensor<float> x = x_in.contiguous();
   const int64_t N = x.size(0), C = x.size(1), h = x.size(2), w = x.size(3), rows = i1 - i0;
+  PIXFORGE_CHECK(i0 >= 0 && i0 <= i1 && i0 / 2 >= base && (i1 - 1) / 2 < base + h, ErrorCode::invalid_argument,
+                 "rrdbnet: up-sampled rows [", i0, ", ", i1, ") need source rows outside [", base, ", ", base + h,
+                 ")");
   Tensor<float> y = Tensor<float>::empty({N, C, rows, 2 * w});
   parallel_for(0, N * C, [&](int64_t plane) {
     for (int64_t r = 0; r < rows; ++r) {
-      const float* src = x.data() + (plane * h + (i0 + r) / 2) * w;
+      const float* src = x.data() + (plane * h + (i0 + r) / 2 - base) * w;
       float* dst = y.data() + (plane * rows + r) * 2 * w;
       for (int64_t j = 0; j < 2 * w; ++j) dst[j] = src[j / 2];
     }
@@ -92,15 +110,43 @@ inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t 
 // Rows [r0, r1) of a 3×3, padding-1 conv over a map of height H, from rows [max(r0 − 1, 0), min(r1 + 1, H)) of
 // its input (`rows(i0, i1)` makes them): the conv's own zero padding is used only at the map's top and bottom.
 // Winograd's bits depend on where its 4-row tiles start and end, so with r0 and r1 multiples of
-// conv2d_grid_tile() (or r1 = H) the band equals those rows of the whole-map conv bit for bit.
+// conv2d_grid_tile() (or r1 = H) the band equals those rows of the whole-map conv bit for bit. Traced like
+// Conv2d::operator() (one event per band), so `pixforge trace` times and counts the tail too.
 template <class Rows>
 Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1, Rows rows) {
   const int64_t i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(r1 + 1, H);
   Conv2dParams p = conv.params;
   p.pad_top = r0 == 0 ? 1 : 0;
   p.pad_bottom = r1 == H ? 1 : 0;
-  return conv2d(rows(i0, i1), conv.weight, conv.bias, p, &conv.weight_cache);
+  const Tensor<float> x = rows(i0, i1);
+  if (current_tracer() == nullptr) return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache);
+  return detail::traced_call(
+      conv, "Conv2d", x, [&] { return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache); },
+      [&](const Tensor<float>& y) {
+        return 2.0 * double(conv.weight.size(1) * conv.weight.size(2) * conv.weight.size(3)) * double(y.numel());
+      });
 }
+
+// The rows of `cur` (band rows [b0, b1) of a map) with the last row of `prev` above and the first row of `next`
+// below when given (undefined tensors = none): one packed [N, C, rows, W] tensor, `cur` itself when alone.
+inline Tensor<float> join_rows(const Tensor<float>& prev, const Tensor<float>& cur, const Tensor<float>& next) {
+  if (!prev.defined() && !next.defined()) return cur;
+  const Tensor<float> c = cur.contiguous();
+  const int64_t N = c.size(0), C = c.size(1), b = c.size(2), W = c.size(3);
+  const int64_t top = prev.defined() ? 1 : 0, rows = top + b + (next.defined() ? 1 : 0);
+  Tensor<float> y = Tensor<float>::empty({N, C, rows, W});
+  const size_t row_bytes = size_t(W) * sizeof(float);
+  parallel_for(0, N * C, [&](int64_t plane) {
+    float* dst = y.data() + plane * rows * W;
+    if (top) std::memcpy(dst, prev.data() + (plane * prev.size(2) + prev.size(2) - 1) * W, row_bytes);
+    std::memcpy(dst + top * W, c.data() + plane * b * W, size_t(b) * row_bytes);
+    if (next.defined()) std::memcpy(dst + (top + b) * W, next.data() + plane * next.size(2) * W, row_bytes);
+  });
+  return y;
+}
+
+// Row `r` of a band [N, C, b, W] as a packed [N, C, 1, W] tensor.
+inline Tensor<float> row_of(const Tensor<float>& band, int64_t r) { return band.narrow(2, r, 1).contiguous(); }
 
 // Writes band [N, C, b, W] into rows [r0, r0 + b) of y [N, C, H, W] (both packed).
 inline void copy_rows(const Tensor<float>& band, Tensor<float>& y, int64_t r0) {
@@ -108,6 +154,57 @@ inline void copy_rows(const Tensor<float>& band, Tensor<float>& y, int64_t r0) {
   parallel_for(0, band.size(0) * band.size(1), [&](int64_t plane) {
     std::memcpy(y.data() + (plane * H + r0) * W, band.data() + plane * b * W, size_t(b * W) * sizeof(float));
   });
+}
+
+// Copies src [N, c, h, w] into channels [c0, c0 + c) of the packed buffer buf [N, C, h, w], plane by plane.
+inline void copy_channels(const Tensor<float>& src_in, Tensor<float>& buf, int64_t c0) {
+  const Tensor<float> src = src_in.contiguous();
+  const int64_t c = src.size(1), C = buf.size(1), hw = buf.size(2) * buf.size(3);
+  PIXFORGE_CHECK(buf.is_contiguous() && src.size(0) == buf.size(0) && c0 + c <= C && src.size(2) * src.size(3) == hw,
+                 ErrorCode::shape_mismatch, "rrdbnet: cannot copy ", src.shape().str(), " into channels ", c0,
+                 ".. of ", buf.shape().str());
+  parallel_for(0, src.size(0) * c, [&](int64_t plane) {
+    const int64_t n = plane / c, ch = plane % c;
+    std::memcpy(buf.data() + (n * C + c0 + ch) * hw, src.data() + plane * hw, size_t(hw) * sizeof(float));
+  });
+}
+
+// The floats of image n of t: a packed [N, F, h, w] map or channels [0, F) of a packed buffer [N, C, h, w] (a
+// leading-channel view), which hold each image's F·h·w values in one run.
+inline int64_t image_run(const Tensor<float>& t) {
+  PIXFORGE_CHECK(t.dim() == 4 && t.stride(3) == 1 && t.stride(2) == t.size(3) && t.stride(1) == t.size(2) * t.size(3),
+                 ErrorCode::invalid_argument, "rrdbnet: ", t.shape().str(), " is not a leading-channel view");
+  return t.size(1) * t.size(2) * t.size(3);
+}
+
+// The RDB / RRDB residuals written where the next block reads them (out may alias x or y element for element):
+//   rrdb == false: out = x + 0.2·y                      (ResidualDenseBlock: x + 0.2·x5)
+//   rrdb == true:  out = x + 0.2·(y + 0.2·z)            (the last RDB's residual, then the RRDB's, in one pass)
+// Each step is the float expression add_to_ evaluates (a + alpha·b), so the bits equal the separate adds.
+inline void residual_into(const Tensor<float>& x, const Tensor<float>& y, const Tensor<float>& z, Tensor<float>& out,
+                          bool rrdb) {
+  const int64_t run = image_run(out);
+  PIXFORGE_CHECK(x.shape() == out.shape() && y.shape() == out.shape() && (!rrdb || z.shape() == out.shape()),
+                 ErrorCode::shape_mismatch, "rrdbnet: residual shapes ", x.shape().str(), ", ", y.shape().str(),
+                 " vs ", out.shape().str());
+  (void)image_run(x), (void)image_run(y);
+  if (rrdb) (void)image_run(z);
+  const float a = kResidualScale;
+  for (int64_t n = 0; n < out.size(0); ++n) {
+    const float* xp = x.data() + n * x.stride(0);
+    const float* yp = y.data() + n * y.stride(0);
+    const float* zp = rrdb ? z.data() + n * z.stride(0) : nullptr;
+    float* op = out.data() + n * out.stride(0);
+    parallel_for_chunked(0, run, detail::kElementwiseGrain, [&](int64_t lo, int64_t hi) {
+      if (rrdb)
+        for (int64_t i = lo; i < hi; ++i) {
+          const float t = yp[i] + a * zp[i];
+          op[i] = xp[i] + a * t;
+        }
+      else
+        for (int64_t i = lo; i < hi; ++i) op[i] = xp[i] + a * yp[i];
+    });
+  }
 }
 }  // namespace rrdbnet_detail
 
@@ -130,19 +227,23 @@ class ResidualDenseBlock : public Module {
     for (Conv2d* c : {&conv1, &conv2, &conv3, &conv4}) c->params.act = Act::leaky_relu(rrdbnet_detail::kLReluSlope);
   }
 
-  // torch.cat((x, x1, ...), 1) without the copies: one buffer [N, F + 4G, h, w] holds x, x1, x2, x3, x4 side by
-  // side, each conv reads its leading channels (a contiguous view for N = 1) and its output is copied into the
-  // next slot once, instead of every concat copying all earlier maps again.
+  // torch.cat((x, x1, ...), 1) without the copies: one buffer cat [N, F + 4G, h, w] holds x, x1, x2, x3, x4 side
+  // by side, each conv reads its leading channels (a contiguous view for N = 1) and its output is copied into the
+  // next slot once. dense(cat) expects x in cat's first F channels, fills x1..x4 and returns x5 (no residual).
+  Tensor<float> dense(Tensor<float>& cat) const {
+    const int64_t F = conv1.weight.size(1), G = conv1.weight.size(0);
+    const Conv2d* convs[4] = {&conv1, &conv2, &conv3, &conv4};
+    for (int64_t k = 0; k < 4; ++k)                            // x1..x4 [N, G, h, w], lrelu fused
+      rrdbnet_detail::copy_channels((*convs[k])(cat.narrow(1, 0, F + k * G)), cat, F + k * G);
+    return conv5(cat);                                         // x5 [N, F, h, w]  no activation
+  }
+
   Tensor<float> forward(const Tensor<float>& x) const {        // x  [N, F, h, w]
     const int64_t F = x.size(1), G = conv1.weight.size(0);
     Tensor<float> cat = Tensor<float>::empty({x.size(0), F + 4 * G, x.size(2), x.size(3)});
-    const Tensor<float> xs = cat.narrow(1, 0, F);
-    cat.narrow(1, 0, F).copy_from(x);
-    const Conv2d* convs[4] = {&conv1, &conv2, &conv3, &conv4};
-    for (int64_t k = 0; k < 4; ++k)                            // x1..x4 [N, G, h, w], lrelu fused
-      cat.narrow(1, F + k * G, G).copy_from((*convs[k])(cat.narrow(1, 0, F + k * G)));
-    Tensor<float> x5 = conv5(cat);                             // [N, F, h, w]  no activation
-    add_to_(xs, x5, rrdbnet_detail::kResidualScale);           // x + 0.2·x5, in x5's buffer
+    rrdbnet_detail::copy_channels(x, cat, 0);
+    Tensor<float> x5 = dense(cat);
+    add_to_(x, x5, rrdbnet_detail::kResidualScale);            // x + 0.2·x5, in x5's buffer
     return x5;
   }
 };
@@ -236,11 +337,12 @@ class RRDBNet : public ImageModel {
     info_.pre_pad = 10;
     info_.halo = u * (15 * c.num_block + 4);
     info_.size_multiple = u;
-    // Peak activations per input pixel: ~3 live F-channel maps on the 4×-trunk (output) grid, plus an RDB's
-    // tensors (x, x1..x4, their concat, x5: 4F + 8G channels) on the trunk grid. Gives 14,336 B for x4 F 64 G 32;
-    // measured (peak-RSS slope over 64²..192² inputs, 1 and 2 threads) 10.4 KB for anime_6B.
+    // Peak activations per input pixel, an upper bound: ~3 live F-channel maps on the 4×-trunk (output) grid (what
+    // the streamed tail holds while one band covers the image; wide images hold less, about kTailBandBytes per
+    // band), plus the body's tensors on the trunk grid (two dense buffers, x5, feat, one conv output: 4F + 9G
+    // channels). Gives 14,464 B for x4 F 64 G 32.
     info_.activation_bytes_per_pixel =
-        4 * (3 * c.num_feat * c.scale * c.scale + (4 * c.num_feat + 8 * c.num_grow_ch + u * u - 1) / (u * u));
+        4 * (3 * c.num_feat * c.scale * c.scale + (4 * c.num_feat + 9 * c.num_grow_ch + u * u - 1) / (u * u));
   }
 
   // Builds the network a weight file describes (pixforge.arch must be rrdbnet or absent) and loads it.
@@ -258,49 +360,97 @@ class RRDBNet : public ImageModel {
                    x.shape().str());
     const Tensor<float> in = u > 1 ? pixel_unshuffle(x, u) : x;        // [N, C·u², h, w], h = H/u
     Tensor<float> feat = conv_first(in);                               // [N, F, h, w]
-    Tensor<float> trunk = feat;
-    for (const auto& block : body) trunk = block->forward(trunk);      // [N, F, h, w]
-    trunk = conv_body(trunk);
+    Tensor<float> trunk = conv_body(run_body(feat));                  // [N, F, h, w]
     add_to_(feat, trunk);                                              // feat + body, in trunk's buffer
-    feat = std::move(trunk);                                           // [N, F, h, w]
-    {
-      Tensor<float> up = upsample(feat, 2, InterpolateMode::nearest);  // [N, F, 2h, 2w]
-      feat = Tensor<float>();
-      feat = conv_up1(up);                                             // lrelu fused
-    }
-    return hr_tail(std::move(feat));                                    // [N, C_out, 4h, 4w]
+    feat = Tensor<float>();
+    return tail(std::move(trunk));                                      // [N, C_out, 4h, 4w]
   }
 
-  // conv_last(conv_hr(conv_up2(upsample(feat, 2)))) in bands of output rows, bit-identical to the whole maps
-  // (rrdbnet_detail::conv3x3_rows). Alive at most: feat, conv_up2's output [N, F, 4h, 4w] and one band of each
-  // step; the up-sampled map and conv_hr's output never exist whole. conv_hr's bands start 4 rows early and end 4
-  // late (its tiles must stay aligned), so it computes 8 rows per band boundary twice.
-  Tensor<float> hr_tail(Tensor<float> feat) const {                   // feat [N, F, 2h, 2w]
-    using namespace rrdbnet_detail;
-    static_assert(conv2d_grid_tile() == 0 || kTailBandRows % conv2d_grid_tile() == 0, "bands off the tile grid");
-    const int64_t H = 2 * feat.size(2), W = 2 * feat.size(3), B = kTailBandRows;
-    const int64_t g = std::max<int64_t>(conv2d_grid_tile(), 1);
-    // The last band takes the rest (B to 2B − 1 rows): every band is as large as the dispatcher's minimum map,
-    // so each takes the same conv path as the whole map would.
-    auto band_end = [&](int64_t r0) { return H - r0 < 2 * B ? H : r0 + B; };
-    Tensor<float> hr_in = Tensor<float>::empty({feat.size(0), conv_up2.weight.size(0), H, W});
-    for (int64_t r0 = 0, r1 = 0; r0 < H; r0 = r1) {
-      r1 = band_end(r0);
-      copy_rows(conv3x3_rows(conv_up2, H, r0, r1,
-                             [&](int64_t i0, int64_t i1) { return upsample_nearest2x_rows(feat, i0, i1); }),
-                hr_in, r0);
+  // body(feat) — every RRDB as RRDB::forward computes it, without a copy of x per block: two dense buffers
+  // [N, F + 4G, h, w] take turns. An RRDB whose input x sits in the first F channels of buffer a writes rdb1's
+  // output x + 0.2·x5 into those of buffer b, rdb2 and rdb3 read b and write their residuals back over its first F
+  // channels (conv5 has read them by then), the last together with the RRDB's x + 0.2·(...), so the next RRDB
+  // finds its input in b. Returns a leading-channel view of the buffer holding the result (feat when no blocks).
+  Tensor<float> run_body(const Tensor<float>& feat) const {
+    if (body.size() == 0) return feat;
+    using rrdbnet_detail::residual_into;
+    const int64_t F = cfg_.num_feat, G = cfg_.num_grow_ch;
+    Tensor<float> cat[2] = {Tensor<float>::empty({feat.size(0), F + 4 * G, feat.size(2), feat.size(3)}),
+                            Tensor<float>::empty({feat.size(0), F + 4 * G, feat.size(2), feat.size(3)})};
+    rrdbnet_detail::copy_channels(feat, cat[0], 0);
+    int a = 0;
+    for (const auto& block : body) {
+      const Tensor<float> x = cat[a].narrow(1, 0, F);
+      Tensor<float>& next = cat[1 - a];
+      Tensor<float> y = next.narrow(1, 0, F);
+      residual_into(x, block->rdb1.dense(cat[a]), Tensor<float>(), y, false);  // y = x + 0.2·x5
+      residual_into(y, block->rdb2.dense(next), Tensor<float>(), y, false);
+      residual_into(x, y, block->rdb3.dense(next), y, true);                  // y = x + 0.2·(y + 0.2·x5)
+      a = 1 - a;
     }
-    feat = Tensor<float>();
-    Tensor<float> y = Tensor<float>::empty({hr_in.size(0), conv_last.weight.size(0), H, W});
-    for (int64_t o0 = 0, o1 = 0; o0 < H; o0 = o1) {
-      o1 = band_end(o0);
-      const int64_t a0 = std::max<int64_t>(o0 - g, 0), a1 = std::min(o1 + g, H);  // ⊇ [o0 − 1, o1 + 1), aligned
-      const Tensor<float> hr = conv3x3_rows(conv_hr, H, a0, a1, [&](int64_t i0, int64_t i1) {
-        return hr_in.narrow(2, i0, i1 - i0).contiguous();
-      });
-      copy_rows(conv3x3_rows(conv_last, H, o0, o1,
-                             [&](int64_t i0, int64_t i1) { return hr.narrow(2, i0 - a0, i1 - i0).contiguous(); }),
-                y, o0);
+    return cat[a].narrow(1, 0, F);  // keeps only cat[a] alive
+  }
+
+  // Rows of the tail's bands on the 4× grid: 0 = automatic (about rrdbnet_detail::kTailBandBytes per band of an
+  // F-channel map); tests set small values to get many bands. Never changes the output bits.
+  int64_t tail_band_rows = 0;
+
+  // conv_last(lrelu(conv_hr(lrelu(conv_up2(up(lrelu(conv_up1(up(feat))))))))), up = nearest ×2, streamed in bands of
+  // output rows: each stage computes band k of its map from band k of the stage before plus one row of its
+  // neighbours k − 1 (kept) and k + 1 (computed one step earlier), so nothing is computed twice and no map of the
+  // tail exists whole — alive are `feat`, the output, and at most two bands (plus a row) per stage. Every band
+  // starts on a multiple of 4 rows of its grid and gets exactly the input rows the whole-map conv would read, so
+  // the result equals the whole-map chain bit for bit (rrdbnet_detail::conv3x3_rows; tests/models/
+  // test_memory_plan.cpp checks it).
+  Tensor<float> tail(Tensor<float> feat) const {                         // feat [N, F, h, w] (trunk grid)
+    using namespace rrdbnet_detail;
+    static_assert(conv2d_grid_tile() == 0 || 8 % (2 * conv2d_grid_tile()) == 0, "bands off the tile grid");
+    const int64_t h = feat.size(2), w = feat.size(3);
+    const std::vector<int64_t> R = tail_band_bounds(4 * h, 4 * w, conv_up2.weight.size(0), tail_band_rows);
+    const int64_t K = int64_t(R.size()) - 1;
+    constexpr int kStages = 4;
+    const Conv2d* convs[kStages] = {&conv_up1, &conv_up2, &conv_hr, &conv_last};
+    const int64_t grid[kStages] = {2, 4, 4, 4};  // each stage's output grid, in trunk pixels per side
+    // band[s][k]: stage s's output band k while a later band still needs all of it, then only its last row.
+    std::vector<std::vector<Tensor<float>>> band(kStages, std::vector<Tensor<float>>(size_t(K)));
+    Tensor<float> y = Tensor<float>::empty({feat.size(0), conv_last.weight.size(0), 4 * h, 4 * w});
+    // Step j: stage s computes its band j − s, so the band k + 1 of stage s − 1 it needs exists already.
+    for (int64_t j = 0; j < K + kStages - 1; ++j) {
+      for (int s = 0; s < kStages; ++s) {
+        const int64_t k = j - s;
+        if (k < 0 || k >= K) continue;
+        const int64_t g = grid[s], H = g * h, r0 = R[size_t(k)] * g / 4, r1 = R[size_t(k) + 1] * g / 4;
+        Tensor<float> out;
+        if (s == 0) {
+          out = conv3x3_rows(*convs[0], H, r0, r1,
+                             [&](int64_t i0, int64_t i1) { return upsample_nearest2x_rows(feat, i0, i1); });
+        } else {
+          // Rows [lo, ...) of stage s − 1's map: band k, one row of band k − 1 above and of band k + 1 below.
+          std::vector<Tensor<float>>& in = band[size_t(s) - 1];
+          const Tensor<float> none;
+          const Tensor<float> ext = join_rows(k > 0 ? in[size_t(k) - 1] : none, in[size_t(k)],
+                                              k + 1 < K ? in[size_t(k) + 1] : none);
+          const int64_t lo = std::max<int64_t>(R[size_t(k)] * grid[s - 1] / 4 - 1, 0);
+          if (g == 2 * grid[s - 1])
+            out = conv3x3_rows(*convs[s], H, r0, r1, [&](int64_t i0, int64_t i1) {
+              return upsample_nearest2x_rows(ext, i0, i1, lo);
+            });
+          else
+            out = conv3x3_rows(*convs[s], H, r0, r1, [&](int64_t i0, int64_t i1) {
+              PIXFORGE_CHECK(i0 == lo && i1 - i0 == ext.size(2), ErrorCode::invalid_argument, "rrdbnet: tail band ",
+                             k, " of ", convs[s]->weight.shape().str(), " needs rows [", i0, ", ", i1, "), has [", lo,
+                             ", ", lo + ext.size(2), ")");
+              return ext;
+            });
+          if (k > 0) in[size_t(k) - 1] = Tensor<float>();     // no later band reads it
+          in[size_t(k)] = row_of(in[size_t(k)], in[size_t(k)].size(2) - 1);  // band k + 1 reads its last row
+        }
+        if (s == 0 && k == K - 1) feat = Tensor<float>();     // the trunk is done with
+        if (s == kStages - 1)
+          copy_rows(out, y, r0);
+        else
+          band[size_t(s)][size_t(k)] = std::move(out);
+      }
     }
     return y;
   }
