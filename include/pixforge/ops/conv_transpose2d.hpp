@@ -46,7 +46,7 @@
 //                            map size and tile offset).
 //   conv_transpose2d_k2s2    k2 s2 p0 only (Real-CUGAN's up convs): a 1×1 conv to 4·Cout channels whose two column
 //                            phases are interleaved in registers and stored straight into the output rows (the map
-//                            read in place, no panel, no row buffer); the same bits as conv_transpose2d_direct.
+//                            read in place, no panel, no row buffer); FMA chains over 64 input channels.
 //   conv_transpose2d         the dispatcher, when built with AVX2+FMA or AVX-512: k2s2 where it applies, else direct
 //                            for groups 1; otherwise (or without that SIMD) gather when Cin_g ≤ Cout_g (and phases have > 1 tap), else col2im.
 #pragma once
@@ -704,33 +704,55 @@ Tensor<float> detail::conv_transpose2d_direct_impl(const Tensor<float>& x_in, co
 // the map in place; the two phases' vectors are interleaved in registers (+ bias) and stored as one contiguous run
 // of output row 2·iy + a. The loop order keeps the tile's input (Cin × 48 floats) in L1 while every (a, channel
 // block) runs over it; the packed weights stream from L2. The activation runs over the unit's output rows at the end.
-// Summation order exactly as conv_transpose2d_direct (FMA chains over blocks of 16 input channels, block sums in
-// order, then the bias), so the two give identical bits; nothing depends on the map size, tile or thread count.
+// Summation order: per output, FMA chains over blocks of kK2s2IcBlock = 64 input channels (one tap each), the block
+// sums added in order, then the bias — fixed by Cin alone, so nothing depends on the map size, tile or thread count.
+// Why 64 and not conv_transpose2d_direct's 16: with one tap per channel a 16-channel chain is 16 FMAs, and the
+// round trip of the partial sums through memory after each cost ~20 % of the tile's rate (bench/NOTES.md,
+// "updown"); a 64-long chain is still shorter than the 144-long chains (16 channels × 9 taps) the 3×3 direct
+// kernel uses, whose rounding error the goldens accept.
 namespace detail {
+constexpr int64_t kK2s2IcBlock = 64;
 inline bool conv_transpose2d_is_k2s2(const Tensor<float>& weight, const ConvTranspose2dParams& p) {
   return p.groups == 1 && weight.size(2) == 2 && weight.size(3) == 2 && p.stride_h == 2 && p.stride_w == 2 &&
          p.padding_h == 0 && p.padding_w == 0 && p.output_padding_h == 0 && p.output_padding_w == 0 &&
          p.dilation_h == 1 && p.dilation_w == 1 && p.crop_end_h == 0 && p.crop_end_w == 0;
 }
 template <class S>
-Tensor<float> conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
-                                         const Tensor<float>& bias_in, const ConvTranspose2dParams& p);
+void conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                const Tensor<float>& bias_in, const ConvTranspose2dParams& p, Tensor<float>& y);
 }  // namespace detail
 
-inline Tensor<float> conv_transpose2d_k2s2(const Tensor<float>& x, const Tensor<float>& weight,
-                                           const Tensor<float>& bias = Tensor<float>(),
-                                           const ConvTranspose2dParams& p = {}) {
+// conv_transpose2d_k2s2 writing into `y`, which must already have the output shape [N, Cout, 2H, 2W], be contiguous
+// and not share storage with x: a caller that owns the output buffer (a memory plan; a benchmark separating the
+// kernel from the first touch of fresh pages) avoids the allocation. Every element of y is overwritten.
+inline void conv_transpose2d_k2s2_into(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                       const ConvTranspose2dParams& p, Tensor<float>& y) {
   detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d_k2s2");
   PIXFORGE_CHECK(detail::conv_transpose2d_is_k2s2(weight, p), ErrorCode::invalid_argument,
                  "conv_transpose2d_k2s2: needs a 2x2 kernel, stride 2, no padding, output_padding, dilation or crop, "
                  "groups 1 (weight=", weight.shape().str(), ", stride (", p.stride_h, ", ", p.stride_w, "), padding (",
                  p.padding_h, ", ", p.padding_w, "), groups ", p.groups, ")");
-  return detail::conv_transpose2d_k2s2_impl<detail::SimdBest>(x, weight, bias, p);
+  const Shape ys = conv_transpose2d_output_shape(x.shape(), weight.shape(), p);
+  PIXFORGE_CHECK(y.defined() && y.shape() == ys && y.is_contiguous(), ErrorCode::shape_mismatch,
+                 "conv_transpose2d_k2s2_into: output must be a contiguous ", ys.str(), " tensor, got ",
+                 y.defined() ? y.shape().str() : std::string("an undefined tensor"),
+                 y.defined() && !y.is_contiguous() ? " (not contiguous)" : "");
+  detail::conv_transpose2d_k2s2_impl<detail::SimdBest>(x, weight, bias, p, y);
+}
+
+inline Tensor<float> conv_transpose2d_k2s2(const Tensor<float>& x, const Tensor<float>& weight,
+                                           const Tensor<float>& bias = Tensor<float>(),
+                                           const ConvTranspose2dParams& p = {}) {
+  detail::conv_transpose2d_check(x, weight, bias, p, "conv_transpose2d_k2s2");
+  Tensor<float> y = Tensor<float>::empty(conv_transpose2d_output_shape(x.shape(), weight.shape(), p));
+  conv_transpose2d_k2s2_into(x, weight, bias, p, y);
+  return y;
 }
 
 template <class S>
-Tensor<float> detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
-                                                 const Tensor<float>& bias_in, const ConvTranspose2dParams& p) {
+void detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<float>& weight_in,
+                                        const Tensor<float>& bias_in, const ConvTranspose2dParams& p,
+                                        Tensor<float>& y) {
   using V = typename S::V;
   constexpr int64_t R = S::kOcb, OC = R / 2, W = S::W, tile_px = S::kPv * S::W;  // R rows = OC channels × 2 phases
   const Tensor<float> x = x_in.contiguous(), weight = weight_in.contiguous(), bias = bias_in.contiguous();
@@ -745,7 +767,6 @@ Tensor<float> detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, cons
         for (int64_t b = 0; b < 2; ++b)
           wp[size_t(((a * nblk + oc / OC) * cin + ic) * R + (oc % OC) * 2 + b)] = wd[((ic * cout + oc) * 2 + a) * 2 + b];
   const float* bd = bias.defined() ? bias.data() : nullptr;
-  Tensor<float> y = Tensor<float>::empty({n_img, cout, hout, wout});
   float* yd = y.data();
   const float* xd = x.data();
 
@@ -759,9 +780,9 @@ Tensor<float> detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, cons
       for (int64_t a = 0; a < 2; ++a)
         for (int64_t blk = 0; blk < nblk; ++blk) {
           const float* ap = wp.data() + (a * nblk + blk) * cin * R;
-          for (int64_t ic0 = 0; ic0 < cin; ic0 += kDirectIcBlock)
+          for (int64_t ic0 = 0; ic0 < cin; ic0 += kK2s2IcBlock)
             pointwise_tile_pv<S>(pv, last_n, xrow + ic0 * plane + ix0, plane, ap + ic0 * R,
-                                 std::min(kDirectIcBlock, cin - ic0), tb, tile_px, ic0 == 0);
+                                 std::min(kK2s2IcBlock, cin - ic0), tb, tile_px, ic0 == 0);
           for (int64_t o = 0; o < OC && blk * OC + o < cout; ++o) {
             const int64_t oc = blk * OC + o;
             float* yrow = yd + ((n * cout + oc) * hout + 2 * iy + a) * wout + 2 * ix0;
@@ -785,7 +806,6 @@ Tensor<float> detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, cons
       for (int64_t oc = 0; oc < cout; ++oc)
         apply_act_inplace(yd + ((n * cout + oc) * hout + 2 * iy) * wout, 2 * wout, p.act);
   });
-  return y;
 }
 
 // The dispatcher. Per input pixel, col2im pushes Cout_g·kH·kW column values through its scatter and gather pulls
