@@ -3,17 +3,21 @@
 // tiles"), derived from the layer geometry instead of the safe bound conv2d_grid_tile() × the receptive radius.
 //
 // A Span is a closed interval of positions of one map (untiled coordinates). Each function maps the span of a
-// layer's outputs to the span of its inputs they depend on. A conv that conv2d() may run grid-dependently
-// (conv2d_grid_dependent_weight: Winograd F(4×4,3×3)) computes its outputs in g×g tiles anchored at output 0,
-// each from its whole (g+2)×(g+2) input patch (ops/conv2d_winograd.hpp: in float every output of a tile depends
-// on all 36 inputs), so its output span is first widened to whole g-tiles. Everything else is the plain window.
+// layer's outputs to the span of its inputs their bits depend on. Plain convs: the window. A 3×3 stride-1 conv that
+// conv2d() may run by Winograd F(4×4,3×3) (conv2d_grid_dependent_weight) computes its outputs in 4×4 tiles anchored
+// at output 0, each from the 6×6 input patch at 4·tile (padded coordinates), through Bᵀ (input) and Aᵀ (output)
+// with one FMA per *non-zero* entry (ops/conv2d_winograd_kernel.hpp, WinoOps). So output row q of a tile reads the
+// patch rows {i : Aᵀ[q][ξ] ≠ 0 and Bᵀ[ξ][i] ≠ 0 for some ξ} — with the points 0, ±1, 2, −1/2, ∞: rows 0–4, 1–4,
+// 1–4, 1–5 for q = 0..3, not the whole patch; rows and columns separately (the 2-D transforms are products).
+// winograd_rows() reads that pattern from the kernel's own matrices, so other points stay covered; a kernel that
+// multiplied by the zero entries would break it (tests/pipeline/test_pipeline_halo.cpp would then fail).
 //
 // exact_context() turns a model's dependency function into the context before / after a tile's core (input
 // pixels) that makes every kept output — and every row of an SE map the tile owns (pipeline.hpp MeanPasses) —
 // depend only on input inside the tile, for the tile starts the pipeline uses (multiples of `align`) and ends
 // (multiples of size_multiple), by checking every phase of the core edges: minimal for that placement rule.
-// Why not symmetric 4× the radius: with valid convs the Winograd grid moves with each layer's output origin, so
-// the extra reach piles up on one side (Real-CUGAN 2×: 18 before, 48 after, against 76 on both sides).
+// Why not 4× the radius on both sides: the Winograd grid follows each layer's output origin, which valid convs
+// move by one pixel per layer, so the extra reach piles up on one side, and most outputs read less than the patch.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include "pixforge/core/error.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/ops/conv2d.hpp"
+#include "pixforge/ops/conv2d_winograd_kernel.hpp"
 
 namespace pixforge {
 namespace reach {
@@ -38,9 +43,33 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 inline Span join(Span a, Span b) { return Span{std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
 inline Span shift(Span s, int64_t c) { return Span{s.lo + c, s.hi + c}; }  // crop by c at the start
 
-// Conv with kernel k, stride s, padding p; g > 0: outputs computed in g-wide tiles anchored at output 0.
+// The patch rows [lo[q], hi[q]] that output row q of a Winograd F(4×4,3×3) tile reads (see the top).
+struct WinogradRows {
+  int64_t lo[4], hi[4];
+};
+inline WinogradRows winograd_rows() {
+  static_assert(sizeof(detail::kWinoATf) == sizeof(float) * 4 * 6 && sizeof(detail::kWinoBTf) == sizeof(float) * 36,
+                "tile_reach: Winograd F(4x4,3x3) matrices expected");
+  WinogradRows w;
+  for (int q = 0; q < 4; ++q) {
+    w.lo[q] = 6, w.hi[q] = -1;
+    for (int x = 0; x < 6; ++x)
+      for (int i = 0; i < 6; ++i)
+        if (detail::kWinoATf[q][x] != 0.0f && detail::kWinoBTf[x][i] != 0.0f)
+          w.lo[q] = std::min<int64_t>(w.lo[q], i), w.hi[q] = std::max<int64_t>(w.hi[q], i);
+  }
+  return w;
+}
+
+// Conv with kernel k, stride s, padding p; g > 0: computed in g-wide tiles anchored at output 0 (Winograd, k = 3,
+// s = 1): for g = 4 the rows winograd_rows() gives, for another g the tile's whole (g + 2)-row patch.
 inline Span conv(Span out, int64_t k, int64_t s, int64_t p, int64_t g) {
-  if (g > 0) out = Span{floor_div(out.lo, g) * g, floor_div(out.hi, g) * g + g - 1};
+  if (g > 0) {
+    const int64_t ta = floor_div(out.lo, g) * g, tb = floor_div(out.hi, g) * g;
+    if (g != 4) return Span{ta - p, tb + g + k - 2 - p};
+    static const WinogradRows w = winograd_rows();
+    return Span{ta + w.lo[out.lo - ta] - p, tb + w.hi[out.hi - tb] - p};
+  }
   return Span{out.lo * s - p, out.hi * s - p + k - 1};
 }
 // Transposed conv (output o = i·s − p + j, j < k): the inputs i that reach an output of the span.
@@ -48,9 +77,12 @@ inline Span conv_transpose(Span out, int64_t k, int64_t s, int64_t p) {
   return Span{ceil_div(out.lo + p - k + 1, s), floor_div(out.hi + p, s)};
 }
 
-// The grid tile conv2d() may use for this layer (as Pipeline decides grid_tile_), else 0.
+// The grid tile conv2d() may use for this layer (weights as Pipeline decides grid_tile_, and the Winograd shape
+// conditions), else 0.
 inline int64_t grid_of(const Conv2d& c) {
-  return conv2d_grid_dependent_weight(c.weight.shape()) ? conv2d_grid_tile() : 0;
+  return conv2d_grid_dependent_weight(c.weight.shape()) && detail::conv2d_winograd_applicable(c.weight, c.params)
+             ? conv2d_grid_tile()
+             : 0;
 }
 inline Span conv(Span out, const Conv2d& c) {
   return conv(out, c.weight.size(2), c.params.stride_h, c.params.pad_top, grid_of(c));
