@@ -31,8 +31,13 @@ inline double fma_peak_one_thread() {
   constexpr int64_t kIters = 1 << 14;
   double best = 0.0;
   for (int run = 0; run < 20; ++run) {
+    // Different start values: with 16 identical chains GCC may keep one (it did once direct_tile stopped being
+    // inlined into bench_conv2d), a single latency-bound chain that this count then reports as twice the peak.
     S::V acc[kChains];
-    for (int c = 0; c < kChains; ++c) acc[c] = S::zero();
+    for (int c = 0; c < kChains; ++c) {
+      const float start = float(c) * 1e-3f;
+      acc[c] = S::bcast(&start);
+    }
     const float a_val = 0.999999f, b_val = 1e-7f;
     const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
     const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
