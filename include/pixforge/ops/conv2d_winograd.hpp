@@ -248,8 +248,11 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   parallel_for_work(0, n_img * nch, unit_flops, [&](int64_t unit) {
     const int64_t n = unit / nch, k0 = unit % nch * per;
     const int64_t ntiles = std::min(per, img_tiles - k0), tiles = (ntiles + W - 1) / W * W;
-    float* vbuf = detail::thread_scratch<20>(36 * cin * per);
-    float* mbuf = detail::thread_scratch<21>(36 * group_blocks * OCB * per + W);
+    // ξ strides padded by 16 floats: a multiple of 4 KiB (e.g. 128 channels × 48 tiles) put all 36 rows of a
+    // tile's V (or M) in one L1 set, and the transforms' 36 strided stores (loads) evicted each other.
+    const int64_t v_xi = cin * tiles + 16;
+    float* vbuf = detail::thread_scratch<20>(36 * (cin * per + 16));
+    float* mbuf = detail::thread_scratch<21>(36 * (group_blocks * OCB * per + 16) + W);
     float* panel = in_place ? nullptr : detail::thread_scratch<22>(6 * row_stride);
     // The chunk's segments: runs of tiles in one tile row, at offset f of the chunk.
     struct Segment {
@@ -265,7 +268,9 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     }
     // Lanes past the last tile of an image's last chunk: defined (zero) so the GEMM reads no stale floats.
     if (ntiles < tiles)
-      for (int64_t r = 0; r < 36 * cin; ++r) std::fill(vbuf + r * tiles + ntiles, vbuf + (r + 1) * tiles, 0.0f);
+      for (int64_t xi = 0; xi < 36; ++xi)
+        for (int64_t ic = 0; ic < cin; ++ic)
+          std::fill(vbuf + xi * v_xi + ic * tiles + ntiles, vbuf + xi * v_xi + (ic + 1) * tiles, 0.0f);
 
     // 1. V[ξ][ic][t] = Bᵀ d B, for every input channel.
     for (int64_t ic = 0; ic < cin; ++ic) {
@@ -302,8 +307,8 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
           hi = ncols;
         }
         for (int64_t g = 0; g * W < sg.len; ++g)
-          detail::wino_input_group<S>(rows, c + 4 * W * g, lo, hi, vbuf + ic * tiles + sg.f + g * W, cin * tiles,
-                                      int(std::min<int64_t>(W, sg.len - g * W)));
+          detail::wino_input_group<S>(rows, c + 4 * W * g, lo, hi, vbuf + ic * tiles + sg.f + g * W, v_xi,
+                                      int(std::min<int64_t>(W, sg.len - g * W)), in_place ? h * w : 0);
       }
     }
 
@@ -311,7 +316,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     //    (Cin × tiles) stays in L1 while every block of OCB output channels runs over it; U streams from L2.
     // 3. Then Aᵀ M A + bias into y, and the activation on the chunk's rows (still in cache).
     for (int64_t b0 = 0; b0 < nocb; b0 += group_blocks) {
-      const int64_t nb = std::min(group_blocks, nocb - b0), m_xi = nb * OCB * tiles;
+      const int64_t nb = std::min(group_blocks, nocb - b0), m_xi = nb * OCB * tiles + 16;
       for (int64_t xi = 0; xi < 36; ++xi)
         for (int64_t ob = b0; ob < b0 + nb; ++ob)
           for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
@@ -319,7 +324,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
             const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
             for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
               const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
-              detail::wino_gemm_tile_pv<S>(pv, vbuf + (xi * cin + ic0) * tiles + t0, tiles, u, cb,
+              detail::wino_gemm_tile_pv<S>(pv, vbuf + xi * v_xi + ic0 * tiles + t0, tiles, u, cb,
                                            mbuf + xi * m_xi + (ob - b0) * OCB * tiles + t0, tiles, ic0 > 0);
             }
           }

@@ -114,7 +114,8 @@ struct WinoOps {
 // Columns are relative to the row pointers; c may be negative (left padding). Reading the map in place like this
 // (masked loads at its edges) replaces a padded copy of the rows for zero padding.
 template <class S>
-inline void wino_load_rows(const float* const* rows, int64_t c, int64_t lo, int64_t hi, typename S::V (*d)[6]) {
+inline void wino_load_rows(const float* const* rows, int64_t c, int64_t lo, int64_t hi, typename S::V (*d)[6],
+                           int64_t prefetch) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same<S, SimdAvx512>::value) {
     // Columns c .. c+63 as 4 vectors a0..a3 (tile t's columns 0..3 are floats 4t..4t+3) and c+64, c+65 in a4.
@@ -136,6 +137,10 @@ inline void wino_load_rows(const float* const* rows, int64_t c, int64_t lo, int6
         continue;
       }
       const float* p = rows[r] + c;
+      // The same columns `prefetch` floats ahead (the next input channel's plane): consecutive input channels are
+      // far apart, so the hardware prefetcher does not see this stream and the loads would wait for memory.
+      if (prefetch != 0)
+        for (int j = 0; j < 5; ++j) __builtin_prefetch(p + prefetch + 16 * j, 0, 3);
       __m512 a[5];
       if (inside) {
         for (int j = 0; j < 4; ++j) a[j] = _mm512_loadu_ps(p + 16 * j);
@@ -167,17 +172,18 @@ inline void wino_load_rows(const float* const* rows, int64_t c, int64_t lo, int6
       buf[j] = rows[r] != nullptr && j < 4 * S::W + 2 && c + j >= lo && c + j < hi ? rows[r][c + j] : 0.0f;
     for (int k = 0; k < 6; ++k) d[r][k] = WinoOps<S>::deinterleave(buf, k);
   }
+  (void)prefetch;
 }
 
 // V[ξ][ic][t] = Bᵀ d B for one input channel and one group of S::W tiles (d as wino_load_rows reads it); the first
-// n tiles (n ≤ S::W) are stored, at v + ξ·xi_stride.
+// n tiles (n ≤ S::W) are stored, at v + ξ·xi_stride. `prefetch`: see wino_load_rows (0: none).
 template <class S>
 inline void wino_input_group(const float* const* rows, int64_t c, int64_t lo, int64_t hi, float* v,
-                             int64_t xi_stride, int n) {
+                             int64_t xi_stride, int n, int64_t prefetch = 0) {
   using O = WinoOps<S>;
   using V = typename S::V;
   V d[6][6];
-  wino_load_rows<S>(rows, c, lo, hi, d);
+  wino_load_rows<S>(rows, c, lo, hi, d, prefetch);
   V t[6][6];  // t[r] = Bᵀ applied along row r (t[r][j] = Σ_k BT[j][k] d[r][k])
   for (int r = 0; r < 6; ++r) O::bt(d[r], t[r]);
   for (int j = 0; j < 6; ++j) {
