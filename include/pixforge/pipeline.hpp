@@ -70,9 +70,13 @@
 //     tiles anchored at the map's origin, so tile starts in0 are multiples of g·size_multiple (g = 4 =
 //     conv2d_grid_tile(); size_multiple is the deepest downsampling, so in0·r is a multiple of 4 at every layer)
 //     — for models with a weight conv2d() may run that way (3×3, ≥ 16 channels in and out), others keep g = 0;
-//   * the halo covers what each output's bits depend on: the receptive radius info().halo, plus, per Winograd layer,
-//     the rest of its 6×6 input patch — up to 3 more pixels at that layer's resolution, 3× the 1 pixel of radius the
-//     layer adds. So g·info().halo (4× the radius) bounds it whatever subset of a model's 3×3 layers is Winograd;
+//   * the context covers what each kept output's bits depend on (and each SE-map row a tile owns): the receptive
+//     radius info().halo, plus, per Winograd layer, the rows of its 4×4 tile's 6×6 input patch the output reads
+//     beyond its 3×3 window. Models that derive it from their layer geometry (models/tile_reach.hpp) set
+//     info().grid_halo_before / _after: exact and minimal for this tile placement, per side, e.g. Real-CUGAN 2×
+//     18 / 47 and upconv_7 7 / 17 input px (tests/pipeline/test_pipeline_halo.cpp: one pixel less differs).
+//     Otherwise g·info().halo (4× the radius) on both sides bounds it whatever subset of the 3×3 layers is
+//     Winograd (each adds at most 3 pixels to the 1 of its radius at its resolution);
 //   * the SE means (MeanPasses) are the same numbers: exact per-exponent bucket sums (add_exact), identical however
 //     the map is cut; an untiled run computes them the same way (one pass), so it matches any tiled run. (The
 //     model's own forward(), global_avg_pool2d, may differ from the pipeline in the last bit of a mean.)
@@ -436,8 +440,8 @@ class Pipeline {
     p.align = g > 0 ? g * m : m;
     p.halo = opt.halo >= 0 ? opt.halo : exact_before;
     p.halo_after = opt.halo >= 0 ? opt.halo : exact_after;
-    // context on both sides as plan_axis rounds it (at most)
-    const int64_t extra = detail::ceil_div(p.halo, p.align) * p.align + detail::ceil_div(p.halo_after, m) * m;
+    // The most context a tile gets on both sides: plan_axis rounds its start down to `align`, its end up to m.
+    const int64_t extra = p.halo + p.halo_after + p.align + m - 2;
     int64_t tile = opt.tile;
     if (i.global_context && i.mean_pools.empty() && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
@@ -467,8 +471,8 @@ class Pipeline {
     p.tiles_y = tile > 0 && tile < h && tile + extra < p.padded_h ? detail::ceil_div(h, tile) : 1;
     p.tiles_x = tile > 0 && tile < w && tile + extra < p.padded_w ? detail::ceil_div(w, tile) : 1;
     if (p.count() == 1) p.tile = 0;
-    const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra + m);
-    const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra + m);
+    const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra);
+    const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra);
     p.tile_bytes = eh * ew * p.bytes_per_pixel;
     if (opt.notice) {
       if (p.count() > 1 && (p.halo < exact_before || p.halo_after < exact_after))

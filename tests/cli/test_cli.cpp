@@ -67,7 +67,7 @@ TEST_CASE("pixforge run: output equals the in-process pipeline, tiled or not, wi
   // An explicit smaller halo runs, and says the tiles are approximate.
   r = run_cli({"run", kModel, kSample, dir.file("approx.png"), "--tile", "50", "--halo", "2"});
   REQUIRE(r.code == 0);
-  CHECK(contains(r.err, "approximate tiles: halo 2 < the receptive radius 24 (with the Winograd margin) of 'tiny_sr'"));
+  CHECK(contains(r.err, "approximate tiles: halo 2 < the exact context 24/24 (on the Winograd grid) of 'tiny_sr'"));
   r = run_cli({"run", "--tile", "0", "--quiet", kModel, kSample, u});
   REQUIRE(r.code == 0);
   CHECK(r.err.empty());

@@ -110,9 +110,10 @@ class RealCUGAN : public ImageModel {
     // 1/2, conv3 at 1/4, conv4 at 1/2 of z1's.
     const int64_t z1 = c.scale == 4 ? 2 : c.scale;
     info_.mean_pools = {{1, 2}, {z1, 2}, {z1, 4}, {z1, 2}};
-    // peak RSS of `pixforge run` on a 256² image divided by the padded input pixels, rounded up (UNet2 runs at
-    // 2×/3× the input resolution: 393 / 828 / 469 MiB measured for 2× / 3× / 4×)
-    info_.activation_bytes_per_pixel = c.scale == 2 ? 5000 : c.scale == 3 ? 11000 : 6000;
+    // Peak memory of an untiled forward per padded input pixel (VmHWM growth, tensors + Winograd caches and
+    // scratch; 2 threads), 512² input for 2×, 256² for 3× / 4× (where the share of the shrinking valid convs is
+    // larger): 2231 / 4843 / 3130 B/px measured (bench/NOTES.md "Linear cost"), + ~8–15 % for larger inputs.
+    info_.activation_bytes_per_pixel = c.scale == 2 ? 2400 : c.scale == 3 ? 5600 : 3600;
   }
 
   // Reflect padding of the reference app per side, in input pixels.

@@ -70,8 +70,9 @@ class Waifu2xCUNet : public ImageModel {
     }
     info_.global_context = true;  // SE blocks pool over the whole map: tiled exactly only through mean_pools
     info_.mean_pools = {{1, 2}, {c.scale, 2}, {c.scale, 4}, {c.scale, 2}};  // UNet1 conv2; UNet2 conv2, conv3, conv4
-    // peak RSS of `pixforge run` on a 256² image / padded input pixels, rounded up (125 MiB 1×, 393 MiB 2×)
-    info_.activation_bytes_per_pixel = c.scale == 1 ? 1400 : 5000;
+    // Peak memory of an untiled forward per padded input pixel (VmHWM growth, 2 threads; bench/NOTES.md "Linear
+    // cost"): 607 B/px 1× (512² input), 2258 B/px 2× (256²; Real-CUGAN 2×'s network: 2231 at 512²), + ~8–15 %.
+    info_.activation_bytes_per_pixel = c.scale == 1 ? 700 : 2400;
   }
 
   // Builds the network a weight file describes (pixforge.config) and loads it.

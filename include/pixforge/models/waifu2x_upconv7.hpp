@@ -100,8 +100,9 @@ class Waifu2xUpConv7 : public ImageModel {
       const reach::Context ctx = reach::exact_context({{2, 1, 4 * kOffset, dep}}, conv2d_grid_tile(), 1);
       info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
     }
-    // Widest step: conv6 reads 128 and writes 256 channels per (input) pixel, float32.
-    info_.activation_bytes_per_pixel = (8 + 16) * c.base * 4 * 2;
+    // Widest step: conv6 reads 8·base and writes 16·base channels per (input) pixel, float32: 1536 B/px for base
+    // 16, and 1538 B/px measured (VmHWM growth of an untiled 512² forward, bench/NOTES.md "Linear cost"); + 1/8.
+    info_.activation_bytes_per_pixel = (8 + 16) * c.base * 4 * 9 / 8;
   }
 
   const Config& config() const { return config_; }
