@@ -578,28 +578,40 @@ void conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& weight_i
 // conv2d_direct writing into `y`, which must already have the output shape and be contiguous (and must not share
 // storage with x): a caller that owns the output buffer (a memory plan, a benchmark separating the kernel from the
 // first touch of fresh pages) avoids a new allocation. Every element of y is overwritten.
+namespace detail {
+// conv2d_direct's argument checks; returns the output shape.
+inline Shape conv2d_direct_check(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                 const Conv2dParams& p) {
+  conv2d_check(x, weight, bias, p, "conv2d_direct");
+  PIXFORGE_CHECK(conv2d_is_direct(weight, p), ErrorCode::invalid_argument,
+                 "conv2d_direct: needs groups 1 and a kernel at most ", kDirectMaxKw, " wide (weight=",
+                 weight.shape().str(), ", groups ", p.groups, ")");
+  return {x.size(0), weight.size(0),
+          conv_output_size(x.size(2), p.pad_top, p.pad_bottom, weight.size(2), p.stride_h, p.dilation_h),
+          conv_output_size(x.size(3), p.pad_left, p.pad_right, weight.size(3), p.stride_w, p.dilation_w)};
+}
+
+inline void conv2d_direct_run(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                              const Conv2dParams& p, Tensor<float>& y) {
+  if (weight.size(0) <= kDirectNarrowCout) conv2d_direct_impl<SimdNarrow>(x, weight, bias, p, y);
+  else conv2d_direct_impl<SimdBest>(x, weight, bias, p, y);
+}
+}  // namespace detail
+
 inline void conv2d_direct_into(const Tensor<float>& x_in, const Tensor<float>& weight_in, const Tensor<float>& bias_in,
                                const Conv2dParams& p, Tensor<float>& y) {
-  detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
-  PIXFORGE_CHECK(detail::conv2d_is_direct(weight_in, p), ErrorCode::invalid_argument,
-                 "conv2d_direct: needs groups 1 and a kernel at most ", detail::kDirectMaxKw, " wide (weight=",
-                 weight_in.shape().str(), ", groups ", p.groups, ")");
-  const Shape ys = conv2d_output_shape(x_in.shape(), weight_in.shape(), p);
+  const Shape ys = detail::conv2d_direct_check(x_in, weight_in, bias_in, p);
   PIXFORGE_CHECK(y.defined() && y.shape() == ys && y.is_contiguous(), ErrorCode::shape_mismatch,
                  "conv2d_direct_into: output must be a contiguous ", ys.str(), " tensor, got ",
                  y.defined() ? y.shape().str() : std::string("an undefined tensor"),
                  y.defined() && !y.is_contiguous() ? " (not contiguous)" : "");
-  if (weight_in.size(0) <= detail::kDirectNarrowCout)
-    detail::conv2d_direct_impl<detail::SimdNarrow>(x_in, weight_in, bias_in, p, y);
-  else
-    detail::conv2d_direct_impl<detail::SimdBest>(x_in, weight_in, bias_in, p, y);
+  detail::conv2d_direct_run(x_in, weight_in, bias_in, p, y);
 }
 
 inline Tensor<float> conv2d_direct(const Tensor<float>& x_in, const Tensor<float>& weight_in,
                                    const Tensor<float>& bias_in = Tensor<float>(), const Conv2dParams& p = {}) {
-  detail::conv2d_check(x_in, weight_in, bias_in, p, "conv2d_direct");
-  Tensor<float> y = Tensor<float>::empty(conv2d_output_shape(x_in.shape(), weight_in.shape(), p));
-  conv2d_direct_into(x_in, weight_in, bias_in, p, y);
+  Tensor<float> y = Tensor<float>::empty(detail::conv2d_direct_check(x_in, weight_in, bias_in, p));
+  detail::conv2d_direct_run(x_in, weight_in, bias_in, p, y);
   return y;
 }
 
