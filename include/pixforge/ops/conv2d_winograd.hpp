@@ -52,15 +52,17 @@
 //
 // Implementations:
 //   conv2d_winograd_ref  the formula above in plain loops, in double: for reading and for tests.
-//   conv2d_winograd      work units (image, tile row, chunk of ≤ 48 tiles); per unit: for each input channel, the 6
-//                        input rows (read in place, or copied with their padding for border chunks: no padded copy
-//                        of the map) are transformed S::W tiles at a time into V[36][Cin][tiles]; then per group of
-//                        ≤ 64 output channels, for each ξ the GEMM in blocks of 8 channels (register tile 8 channels
-//                        × 48 tiles, ops/conv2d_winograd_kernel.hpp) into M[36][64][tiles], V[ξ] staying in L1;
-//                        then the output transform + bias straight into y and the activation on the unit's rows
-//                        while they are in cache.
-//                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 1.5 MiB (the chunk
-//                        shrinks for Cin > 128, output channels go in groups of 64), plus the transformed weights
+//   conv2d_winograd      work units (image, chunk of ≤ 48 consecutive tiles in row-major tile order, so a chunk
+//                        may span tile rows and the vectors are full on any map width); per unit: for each input
+//                        channel, the 6 input rows of each tile-row segment (read in place with masked loads at the
+//                        edges for zero padding, copied with their padding for reflect/replicate: no padded copy of
+//                        the map; the next channel's rows prefetched) are transformed S::W tiles at a time into
+//                        V[36][Cin][tiles]; then per group of ≤ 64 output channels, for each ξ the GEMM in blocks of
+//                        8 channels (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
+//                        M[36][64][tiles], V[ξ] staying in L1; then the output transform + bias straight into y and
+//                        the activation on the unit's rows while they are in cache.
+//                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
+//                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
 //                        (4× the weights).
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
 // Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
@@ -229,9 +231,11 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   // Work unit: a chunk of `per` consecutive tiles of one image in row-major tile order (tile k = row k / tw, column
   // k % tw), so a chunk may span several tile rows and the GEMM's vectors are full whatever the map width (chunks
   // of one tile row left up to 41 % of the lanes empty on 68-tile rows). At most one register tile wide (kPv
-  // vectors) and V ≤ 1 MiB; output channels in groups of ≤ 64 (M ≤ 36·64·tiles floats, 442 KiB), so V and M stay
-  // in L2 together. A tile's bits do not depend on its chunk or lane: every lane runs the same operations.
-  const int64_t per = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 18) / (36 * cin)) / W * W);
+  // vectors) and V ≤ 2 MiB; output channels in groups of ≤ 64 (M ≤ 36·64·tiles floats, 442 KiB). With V ≤ 1 MiB
+  // (V and M in L2 together) Cin 256 got 16-tile chunks, one vector per GEMM tile: 256→128 on 133² ran at
+  // 60 % of the FMA peak (direct-equivalent) vs 94 % with 48 tiles (bench/NOTES.md, winograd2). A tile's bits do
+  // not depend on its chunk or lane: every lane runs the same operations.
+  const int64_t per = std::max<int64_t>(W, std::min<int64_t>(S::kPv * W, (int64_t(1) << 19) / (36 * cin)) / W * W);
   const int64_t group_blocks = std::min<int64_t>(nocb, std::max<int64_t>(1, 64 / OCB));
   const int64_t img_tiles = th * tw, nch = (img_tiles + per - 1) / per;
   // Zero padding (or none) reads the map in place with masked loads; reflect/replicate padding goes through a
