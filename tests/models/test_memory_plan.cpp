@@ -226,7 +226,7 @@ TEST_CASE("rrdbnet: the streamed tail equals the whole-map layers bit for bit an
   const Tensor<float> whole = net.conv_last(net.conv_hr(net.conv_up2(
       upsample(net.conv_up1(upsample(feat, 2, InterpolateMode::nearest)), 2, InterpolateMode::nearest))));
   const int64_t hr_map = bytes_of({1, 16, 520, 164});  // one full-size F-channel map of the 4× grid
-  for (int64_t rows : {0, 64, 24, 8}) {  // one band (automatic), 8 bands, 21 bands, 64 bands
+  for (int64_t rows : {0, 64, 24, 8}) {  // one band (automatic), 9 bands (last 8 rows), 22 (last 16), 65 (8 each)
     net.tail_band_rows = rows;
     (void)net.tail(feat);  // weight caches
     TensorMemoryTracker mem;

@@ -79,24 +79,41 @@ constexpr int64_t kTailBandBytes = int64_t(16) << 20;
 
 // Output-row boundaries of the tail's bands on the 4× grid (H rows, W columns): 0 = R[0] < R[1] < ... < R[K] = H,
 // every R[k] < H a multiple of 8; `rows` (> 0, rounded up to a multiple of 8) or automatic from kTailBandBytes.
-// The last band takes the rest (up to 2·rows − 1), so no band is a sliver.
+// The last band is what remains (1..rows rows): the conv dispatch does not depend on the map size, so a thin band
+// takes the same path, and the per-stage buffers are sized for `rows`.
 inline std::vector<int64_t> tail_band_bounds(int64_t H, int64_t W, int64_t channels, int64_t rows) {
   if (rows <= 0) rows = kTailBandBytes / std::max<int64_t>(1, channels * W * int64_t(sizeof(float)));
   rows = std::max<int64_t>(8, (rows + 7) / 8 * 8);
   std::vector<int64_t> r{0};
-  while (r.back() < H) r.push_back(H - r.back() < 2 * rows ? H : r.back() + rows);
+  while (r.back() < H) r.push_back(std::min(H, r.back() + rows));
   return r;
 }
 
+// Storage reused for a sequence of band tensors: `capacity` floats, allocated on first use.
+struct Scratch {
+  int64_t capacity = 0;
+  Tensor<float> buf;
+};
+
+// A packed tensor of shape s in the storage of `scratch` when given and large enough (a view: valid while the
+// scratch lives and is not reused), else a new one. The tail's band inputs reuse one buffer per stage this way:
+// every new mapping of ≥ 1 MiB costs a page fault per 4 KiB on first touch (core/tensor.hpp maps them from the OS).
+inline Tensor<float> rows_buffer(Scratch* scratch, const Shape& s) {
+  if (scratch == nullptr || s.numel() > scratch->capacity) return Tensor<float>::empty(s);
+  if (!scratch->buf.defined()) scratch->buf = Tensor<float>::empty({scratch->capacity});
+  return Tensor<float>::view(scratch->buf.data(), s);
+}
+
 // Rows [i0, i1) of nearest ×2 up-sampling of a map whose rows [base, base + x.size(2)) x holds:
-// [N, C, i1 − i0, 2w], each value copied (exact).
-inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t i0, int64_t i1, int64_t base = 0) {
+// [N, C, i1 − i0, 2w], each value copied (exact); written into `scratch` when it is large enough (rows_buffer).
+inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t i0, int64_t i1, int64_t base = 0,
+                                             Scratch* scratch = nullptr) {
   const Tensor<float> x = x_in.contiguous();
   const int64_t N = x.size(0), C = x.size(1), h = x.size(2), w = x.size(3), rows = i1 - i0;
   PIXFORGE_CHECK(i0 >= 0 && i0 <= i1 && i0 / 2 >= base && (i1 - 1) / 2 < base + h, ErrorCode::invalid_argument,
                  "rrdbnet: up-sampled rows [", i0, ", ", i1, ") need source rows outside [", base, ", ", base + h,
                  ")");
-  Tensor<float> y = Tensor<float>::empty({N, C, rows, 2 * w});
+  Tensor<float> y = rows_buffer(scratch, {N, C, rows, 2 * w});
   parallel_for(0, N * C, [&](int64_t plane) {
     for (int64_t r = 0; r < rows; ++r) {
       const float* src = x.data() + (plane * h + (i0 + r) / 2 - base) * w;
@@ -128,13 +145,15 @@ Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1
 }
 
 // The rows of `cur` (band rows [b0, b1) of a map) with the last row of `prev` above and the first row of `next`
-// below when given (undefined tensors = none): one packed [N, C, rows, W] tensor, `cur` itself when alone.
-inline Tensor<float> join_rows(const Tensor<float>& prev, const Tensor<float>& cur, const Tensor<float>& next) {
+// below when given (undefined tensors = none): one packed [N, C, rows, W] tensor, `cur` itself when alone; written
+// into `scratch` when it is large enough (rows_buffer).
+inline Tensor<float> join_rows(const Tensor<float>& prev, const Tensor<float>& cur, const Tensor<float>& next,
+                               Scratch* scratch = nullptr) {
   if (!prev.defined() && !next.defined()) return cur;
   const Tensor<float> c = cur.contiguous();
   const int64_t N = c.size(0), C = c.size(1), b = c.size(2), W = c.size(3);
   const int64_t top = prev.defined() ? 1 : 0, rows = top + b + (next.defined() ? 1 : 0);
-  Tensor<float> y = Tensor<float>::empty({N, C, rows, W});
+  Tensor<float> y = rows_buffer(scratch, {N, C, rows, W});
   const size_t row_bytes = size_t(W) * sizeof(float);
   parallel_for(0, N * C, [&](int64_t plane) {
     float* dst = y.data() + plane * rows * W;
@@ -414,6 +433,19 @@ class RRDBNet : public ImageModel {
     // band[s][k]: stage s's output band k while a later band still needs all of it, then only its last row.
     std::vector<std::vector<Tensor<float>>> band(kStages, std::vector<Tensor<float>>(size_t(K)));
     Tensor<float> y = Tensor<float>::empty({feat.size(0), conv_last.weight.size(0), 4 * h, 4 * w});
+    // Band inputs (up-sampled or joined rows) go to one buffer shared by all stages (each conv has consumed its
+    // input before the next stage builds one), the joined rows an up-sampling stage reads to a second; both sized
+    // for the tallest band plus 2 context rows and allocated on first use. A single band reuses nothing: then each
+    // input is its own tensor, freed as soon as its conv is done.
+    int64_t tallest = 0;
+    for (int64_t k = 0; k < K; ++k) tallest = std::max(tallest, R[size_t(k) + 1] - R[size_t(k)]);
+    Scratch in_buf, join_buf;
+    Scratch* const in_s = K > 1 ? &in_buf : nullptr;
+    for (int s = 0; s < kStages; ++s) {
+      const int64_t n_c = feat.size(0) * convs[s]->weight.size(1), g = grid[s], gp = s > 0 ? grid[s - 1] : 1;
+      in_buf.capacity = std::max(in_buf.capacity, n_c * (tallest * g / 4 + 2) * g * w);
+      join_buf.capacity = std::max(join_buf.capacity, n_c * (tallest * gp / 4 + 2) * gp * w);
+    }
     // Step j: stage s computes its band j − s, so the band k + 1 of stage s − 1 it needs exists already.
     for (int64_t j = 0; j < K + kStages - 1; ++j) {
       for (int s = 0; s < kStages; ++s) {
@@ -423,17 +455,21 @@ class RRDBNet : public ImageModel {
         Tensor<float> out;
         if (s == 0) {
           out = conv3x3_rows(*convs[0], H, r0, r1,
-                             [&](int64_t i0, int64_t i1) { return upsample_nearest2x_rows(feat, i0, i1); });
+                             [&](int64_t i0, int64_t i1) {
+                               return upsample_nearest2x_rows(feat, i0, i1, 0, in_s);
+                             });
         } else {
           // Rows [lo, ...) of stage s − 1's map: band k, one row of band k − 1 above and of band k + 1 below.
           std::vector<Tensor<float>>& in = band[size_t(s) - 1];
           const Tensor<float> none;
+          const bool up = g == 2 * grid[s - 1];
           const Tensor<float> ext = join_rows(k > 0 ? in[size_t(k) - 1] : none, in[size_t(k)],
-                                              k + 1 < K ? in[size_t(k) + 1] : none);
+                                              k + 1 < K ? in[size_t(k) + 1] : none,
+                                              up ? &join_buf : in_s);
           const int64_t lo = std::max<int64_t>(R[size_t(k)] * grid[s - 1] / 4 - 1, 0);
-          if (g == 2 * grid[s - 1])
+          if (up)
             out = conv3x3_rows(*convs[s], H, r0, r1, [&](int64_t i0, int64_t i1) {
-              return upsample_nearest2x_rows(ext, i0, i1, lo);
+              return upsample_nearest2x_rows(ext, i0, i1, lo, in_s);
             });
           else
             out = conv3x3_rows(*convs[s], H, r0, r1, [&](int64_t i0, int64_t i1) {
