@@ -10,6 +10,7 @@
 #include "models/cunet_test_util.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/models/realcugan.hpp"
+#include "pixforge/models/waifu2x_cunet.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
 #include "pixforge/pipeline.hpp"
 #include "test_util.hpp"
@@ -72,6 +73,17 @@ int tilings_differing(const std::shared_ptr<ImageModel>& net, const Tensor<float
   return differing;
 }
 
+// Exactness only (no minimality), over `n` tile sizes from tile0: for the other U-Net cascades' geometry.
+void check_exact(const std::shared_ptr<ImageModel>& net, int64_t h, int64_t w, int64_t tile0, int64_t n) {
+  set_num_threads(2);
+  const Tensor<float> x = test::random_tensor({1, net->info().in_channels, h, w}, uint32_t(w * 5 + h), 0.0f, 1.0f);
+  RunOptions whole;
+  whole.tile = 0;
+  const Tensor<float> ref = Pipeline(std::make_unique<Recontext>(net, 0, 0)).run_tensor(x, whole);
+  CHECK(tilings_differing(net, x, ref, tile0, n, 0, 0, false) == 0);
+  set_num_threads(0);
+}
+
 void check_context(const std::shared_ptr<ImageModel>& net, int64_t h, int64_t w, int64_t tile0) {
   set_num_threads(2);
   const Tensor<float> x = test::random_tensor({1, net->info().in_channels, h, w}, uint32_t(w * 7 + h), 0.0f, 1.0f);
@@ -108,6 +120,26 @@ TEST_CASE("Winograd tile context: upconv_7 is exact and one pixel less is not") 
   CHECK(net->info().grid_halo_before == 7);  // 4 x 7 = 28 on both sides before
   CHECK(net->info().grid_halo_after == 17);
   check_context(net, 20, 90, 30);
+}
+
+TEST_CASE("Winograd tile context: Real-CUGAN 3x, 4x and CUNet 1x tiles are exact") {
+  if (conv2d_grid_tile() == 0) return;
+  RealCUGAN::Config c;
+  c.nf = 16;
+  c.scale = 3;  // ConvT k5 s3 p2 bottom, size_multiple 4: tiles start on multiples of 16
+  auto r3 = std::make_shared<RealCUGAN>(c);
+  test::cunet_hash_fill_he(*r3, 53);
+  check_exact(r3, 20, 110, 40, 3);
+  c.scale = 4;  // conv_final, pixel shuffle and the nearest x4 skip of the input
+  auto r4 = std::make_shared<RealCUGAN>(c);
+  test::cunet_hash_fill_he(*r4, 54);
+  check_exact(r4, 20, 110, 40, 3);
+  Waifu2xCUNet::Config u;
+  u.scale = 1;
+  u.nf = 16;
+  auto c1 = std::make_shared<Waifu2xCUNet>(u);
+  test::cunet_hash_fill_he(*c1, 55);
+  check_exact(c1, 24, 140, 40, 3);
 }
 
 TEST_CASE("Winograd tile context: the full-width nets' values") {
