@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <cstdint>
 #include <random>
 #include <set>
@@ -33,6 +34,14 @@
 
 namespace pixforge {
 namespace test {
+
+// This process's resident set in KiB (Linux /proc/self/status VmRSS), -1 where unknown.
+inline int64_t vm_rss_kib() {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  return -1;
+}
 
 inline std::string source_path(const std::string& rel) { return std::string(PIXFORGE_SOURCE_DIR) + "/" + rel; }
 inline std::string golden_path(const std::string& name) {

@@ -39,6 +39,7 @@
 
 #include "pixforge/core/dtype.hpp"
 #include "pixforge/core/error.hpp"
+#include "pixforge/core/map_cache.hpp"
 
 namespace pixforge {
 
@@ -48,18 +49,27 @@ constexpr int kMaxRank = 6;
 struct Limits {
   int64_t max_tensor_bytes = int64_t(8) << 30;  // largest single allocation
   int64_t max_image_pixels = int64_t(1) << 28;  // largest decoded image (W*H), 268 Mpx
-  // Tensor storage of at least this many bytes is mapped from the OS directly (mmap) and given back the moment the
-  // last tensor using it dies, so a forward pass's resident peak follows its live tensors. Through malloc, freed
-  // feature maps of up to 32 MiB stay in glibc's heap (its mmap threshold grows after each large free) and add to
-  // the peak: Real-CUGAN 2× at 256² peaked at 219 MiB that way, 192 MiB with this (bench/NOTES.md), for ~25 %
-  // more page faults. 0 = always malloc. Unix only; never under AddressSanitizer (it would not see overflows).
+  // Tensor storage of at least this many bytes is mapped from the OS directly (mmap), so a forward pass's resident
+  // peak follows its live tensors. Through malloc, freed feature maps of up to 32 MiB stay in glibc's heap (its mmap
+  // threshold grows after each large free) and add to the peak: Real-CUGAN 2× at 256² peaked at 219 MiB that way,
+  // 192 MiB with this (bench/NOTES.md). 0 = always malloc. Unix only; never under AddressSanitizer (it would not
+  // see overflows).
   int64_t tensor_mmap_min_bytes = int64_t(1) << 20;
   // Ask for transparent huge pages on mapped tensor storage of >= 4 MiB (bench/core/bench_tensor_alloc.cpp).
   bool tensor_huge_pages = true;
+  // Keep freed maps for reuse by the next allocation of their size, never holding more than the peak of maps in use
+  // (core/map_cache.hpp; release_cached_tensor_maps() gives them back). false = unmap on free.
+  bool tensor_map_cache = true;
 };
 inline Limits& limits() {
   static Limits l;
   return l;
+}
+// Gives the freed tensor maps kept for reuse back to the OS (core/map_cache.hpp), e.g. after a batch of images.
+inline void release_cached_tensor_maps() {
+#if defined(__unix__) || defined(__APPLE__)
+  detail::MapCache::instance().clear();
+#endif
 }
 
 namespace detail {
@@ -166,7 +176,7 @@ struct AlignedFree {
     if (counted != 0) tensor_bytes().live.fetch_sub(counted, std::memory_order_relaxed);
 #if defined(__unix__) || defined(__APPLE__)
     if (mapped > 0) {
-      munmap(p, mapped);
+      MapCache::instance().release(p, mapped, limits().tensor_map_cache);
       return;
     }
 #endif
@@ -203,16 +213,10 @@ inline std::shared_ptr<void> aligned_buffer(int64_t bytes) {
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(__SANITIZE_ADDRESS__)
   const int64_t mmap_min = limits().tensor_mmap_min_bytes;
   if (mmap_min > 0 && bytes >= mmap_min) {  // page-aligned, so 64-byte aligned too
-    void* m = mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    PIXFORGE_CHECK(m != MAP_FAILED, ErrorCode::limit_exceeded, "out of memory mapping ", bytes, " bytes");
-#ifdef MADV_HUGEPAGE
-    // A fresh map is written once, page by page; with 4 KiB pages each first touch is a fault (~1.7 µs here, about
-    // a quarter of a 32→32 256² conv's time). Transparent huge pages cut the faults 512-fold where the kernel has
-    // them ("madvise" mode is common); only the 2 MiB-aligned inside of the region can use them. Advice, so a
-    // failure changes nothing.
-    if (limits().tensor_huge_pages && rounded >= (size_t(4) << 20)) madvise(m, rounded, MADV_HUGEPAGE);
-#endif
-    return std::shared_ptr<void>(m, AlignedFree{count_tensor_bytes(int64_t(rounded)), rounded});
+    size_t mapped = 0;
+    void* m = MapCache::instance().acquire(rounded, limits().tensor_map_cache, limits().tensor_huge_pages, &mapped);
+    PIXFORGE_CHECK(m != nullptr, ErrorCode::limit_exceeded, "out of memory mapping ", bytes, " bytes");
+    return std::shared_ptr<void>(m, AlignedFree{count_tensor_bytes(int64_t(rounded)), mapped});
   }
 #endif
   void* p = std::aligned_alloc(64, rounded);

@@ -1,0 +1,118 @@
+// pixforge/core/map_cache.hpp — large tensor storage from mmap, with freed maps kept for reuse.
+//
+// Why: a forward pass allocates a fresh feature map per layer, and a fresh map costs the kernel a page fault and a
+// page clear per page on first touch (on the 2-core test VM ~1.7 µs per 4 KiB page: a quarter to a third of a
+// whole IS-Net 1024² pass was kernel time, bench/NOTES.md). The same shapes come back layer after layer (RSU blocks,
+// U-Net levels, dense blocks), so a freed map handed to the next allocation of the same size costs nothing.
+//
+// The rule that keeps memory honest: the maps held for reuse plus the maps in use never exceed the most maps ever
+// in use at once (`peak`). A release always fits (in use falls by what the cache gains); an allocation that finds
+// no map of its size first unmaps cached ones until the new map fits under `peak` (all of them when it sets a new
+// peak). So the resident tensor memory of a pass is what it was without the cache — the cache only stops it
+// falling between layers, and between passes until release_cached_tensor_maps() (or limits().tensor_map_cache =
+// false) gives it back.
+//
+// Reuse takes a cached map of exactly the requested page-rounded size, or up to 1/8 larger. Maps are not cleared on
+// reuse: Tensor::empty() storage is uninitialised by contract (zeros()/full() fill it).
+#pragma once
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+namespace pixforge {
+namespace detail {
+
+#if defined(__unix__) || defined(__APPLE__)
+class MapCache {
+ public:
+  static MapCache& instance() {
+    static MapCache c;
+    return c;
+  }
+  // A map of at least `bytes` (page-rounded); `*mapped` receives its true size (what release() must be given).
+  // nullptr when the OS refuses.
+  void* acquire(size_t bytes, bool use_cache, bool huge_pages, size_t* mapped) {
+    const size_t size = round_to_page(bytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (use_cache) {
+      auto it = free_.lower_bound(size);
+      if (it != free_.end() && it->first <= size + size / 8) {
+        void* p = it->second;
+        *mapped = it->first;
+        cached_ -= it->first;
+        free_.erase(it);
+        note_in_use(*mapped);
+        return p;
+      }
+    }
+    // No map of this size: give back cached maps until the new one fits under the peak.
+    const size_t limit = std::max(peak_, in_use_ + size);
+    while (!free_.empty() && in_use_ + size + cached_ > limit) unmap_largest();
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+#ifdef MADV_HUGEPAGE
+    // Transparent huge pages ("madvise" mode is common): one fault per 2 MiB instead of per 4 KiB. Advice only.
+    if (huge_pages && size >= (size_t(4) << 20)) madvise(p, size, MADV_HUGEPAGE);
+#else
+    (void)huge_pages;
+#endif
+    *mapped = size;
+    note_in_use(size);
+    return p;
+  }
+  void release(void* p, size_t mapped, bool use_cache) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    in_use_ -= mapped;
+    if (use_cache) {  // in use + cached is unchanged, so it stays under the peak
+      free_.emplace(mapped, p);
+      cached_ += mapped;
+    } else {
+      munmap(p, mapped);
+    }
+  }
+  // Unmaps every cached map and forgets the peak (the next pass sets its own).
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    drop_all();
+    peak_ = in_use_;
+  }
+  size_t cached_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
+  }
+
+ private:
+  static size_t round_to_page(size_t bytes) {
+    static const size_t page = size_t(sysconf(_SC_PAGESIZE));
+    return (bytes + page - 1) / page * page;
+  }
+  void note_in_use(size_t size) {
+    in_use_ += size;
+    if (in_use_ > peak_) peak_ = in_use_;
+  }
+  void unmap_largest() {
+    auto it = std::prev(free_.end());
+    munmap(it->second, it->first);
+    cached_ -= it->first;
+    free_.erase(it);
+  }
+  void drop_all() {
+    while (!free_.empty()) unmap_largest();
+  }
+
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;  // size -> map
+  size_t cached_ = 0, in_use_ = 0, peak_ = 0;
+};
+#endif
+
+}  // namespace detail
+}  // namespace pixforge

@@ -1,0 +1,75 @@
+// The map cache behind large tensor storage (core/map_cache.hpp): a freed map is reused by the next allocation of
+// its size, the maps kept never push the resident tensor memory above the peak of maps in use, and
+// release_cached_tensor_maps() gives them back to the OS.
+#include "pixforge/core/tensor.hpp"
+#include "test_util.hpp"
+
+using namespace pixforge;
+
+#if defined(__linux__)
+namespace {
+constexpr int64_t kMiB = int64_t(1) << 20;
+Tensor<float> touched(int64_t mib, float value) { return Tensor<float>::full(Shape{mib * kMiB / 4}, value); }
+}  // namespace
+
+TEST_CASE("map cache: a freed map is reused by the next allocation of its size, and given back on release") {
+  if (!detail::kTensorMmap) return;  // AddressSanitizer builds and non-Unix systems use malloc
+  REQUIRE(limits().tensor_map_cache);
+  release_cached_tensor_maps();
+  const float* first = nullptr;
+  {
+    const Tensor<float> a = touched(12, 1.0f);
+    first = a.data();
+  }
+  CHECK(detail::MapCache::instance().cached_bytes() >= size_t(12 * kMiB));
+  const int64_t cached_rss = test::vm_rss_kib();
+  {
+    const Tensor<float> b = Tensor<float>::empty(Shape{12 * kMiB / 4});
+    CHECK(b.data() == first);  // the same map, no fresh pages
+    CHECK(detail::MapCache::instance().cached_bytes() == 0);
+  }
+  release_cached_tensor_maps();
+  CHECK(detail::MapCache::instance().cached_bytes() == 0);
+  const int64_t released_rss = test::vm_rss_kib();
+  MESSAGE("VmRSS KiB with the 12 MiB map cached ", cached_rss, ", after release_cached_tensor_maps() ", released_rss);
+  CHECK(cached_rss - released_rss >= 11 * 1024);
+}
+
+TEST_CASE("map cache: cached maps never lift resident tensor memory above the peak of maps in use") {
+  if (!detail::kTensorMmap) return;
+  release_cached_tensor_maps();
+  { const Tensor<float> big = touched(28, 1.0f); }  // peak 28 MiB in use; now cached
+  const int64_t before = test::vm_rss_kib();
+  {
+    // A 20 MiB request cannot take the 28 MiB map (more than 1/8 larger); 20 new + 28 cached would exceed the
+    // 28 MiB peak, so the cached map is unmapped first.
+    const Tensor<float> t = touched(20, 2.0f);
+    const int64_t during = test::vm_rss_kib();
+    MESSAGE("VmRSS KiB with 28 MiB cached ", before, ", with a new 20 MiB map ", during);
+    CHECK(during - before <= 2 * 1024);  // not +20 MiB
+    CHECK(detail::MapCache::instance().cached_bytes() == 0);
+  }
+  {
+    // Two maps in use at once set a new peak of 40 MiB; freed, both are kept, and a third allocation that fits
+    // under the peak keeps them too.
+    const Tensor<float> a = touched(20, 1.0f), b = touched(20, 3.0f);
+    CHECK(a.data()[0] == 1.0f);
+    CHECK(b.data()[b.numel() - 1] == 3.0f);
+  }
+  CHECK(detail::MapCache::instance().cached_bytes() >= size_t(40 * kMiB));
+  {
+    const Tensor<float> c = Tensor<float>::empty(Shape{20 * kMiB / 4});
+    CHECK(detail::MapCache::instance().cached_bytes() >= size_t(20 * kMiB));
+  }
+  release_cached_tensor_maps();
+}
+
+TEST_CASE("map cache: limits().tensor_map_cache = false unmaps on free") {
+  if (!detail::kTensorMmap) return;
+  release_cached_tensor_maps();
+  limits().tensor_map_cache = false;
+  { const Tensor<float> a = touched(8, 1.0f); }
+  CHECK(detail::MapCache::instance().cached_bytes() == 0);
+  limits().tensor_map_cache = true;
+}
+#endif
