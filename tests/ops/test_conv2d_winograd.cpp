@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -110,6 +111,26 @@ TEST_CASE("conv2d_winograd: bits do not depend on the thread count") {
   const Tensor<float> y2 = conv2d_winograd(x, wt, b, p);
   set_num_threads(0);
   test::check_equal(y2, y1, "2 threads vs 1");
+}
+
+// ReLU / LeakyReLU are applied inside the output transform in AVX-512 builds (wino_fuses_act); elsewhere by a pass
+// over the rows. Either way the bits must be those of apply_act on the un-activated output, NaN and -0 included.
+TEST_CASE("conv2d_winograd: fused activation gives apply_act's bits") {
+  Tensor<float> x = random_tensor({1, 24, 13, 70}, 91);
+  x.data()[5 * 70 + 33] = std::nanf("");  // spoils one 4×4 tile (and its neighbours' patches) with NaN
+  const Tensor<float> wt = make_weight(20, 24, 92), b = random_tensor({20}, 93);
+  const Tensor<float> raw = conv2d_winograd(x, wt, b, Conv2dParams{}.with_padding(1));
+  const int64_t nans = std::count_if(raw.data(), raw.data() + raw.numel(), [](float v) { return std::isnan(v); });
+  REQUIRE(nans > 0);
+  for (const Act act : {Act::relu(), Act::leaky_relu(0.1f), Act::leaky_relu(0.2f)}) {
+    Tensor<float> want = raw.clone();
+    apply_act_inplace(want.data(), want.numel(), act);
+    const Tensor<float> got = conv2d_winograd(x, wt, b, Conv2dParams{}.with_padding(1).with_act(act));
+    REQUIRE(got.numel() == want.numel());
+    int64_t differ = 0;  // by bit pattern: NaN == NaN, -0 != +0
+    for (int64_t i = 0; i < got.numel(); ++i) differ += std::memcmp(got.data() + i, want.data() + i, sizeof(float)) != 0;
+    CHECK_MESSAGE(differ == 0, differ, " of ", got.numel(), " floats differ (", nans, " NaN before the activation)");
+  }
 }
 
 // The tile grid is anchored at output (0, 0) and a tile's bits depend only on its 6×6 input patch: a map and the

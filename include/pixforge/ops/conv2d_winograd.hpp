@@ -59,8 +59,8 @@
 //                        the map; the next channel's rows prefetched) are transformed S::W tiles at a time into
 //                        V[36][Cin][tiles]; then per group of ≤ 64 output channels, for each ξ the GEMM in blocks of
 //                        8 channels (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
-//                        M[36][64][tiles], V[ξ] staying in L1; then the output transform + bias straight into y and
-//                        the activation on the unit's rows while they are in cache.
+//                        M[36][64][tiles], V[ξ] staying in L1; then the output transform + bias (+ ReLU/LeakyReLU
+//                        in AVX-512 builds) straight into y, other activations on the unit's rows while in cache.
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
 //                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
 //                        (4× the weights).
@@ -243,6 +243,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const bool in_place = p.padding_mode == PaddingMode::zeros ||
                         (p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0);
   const int64_t row_stride = (4 * per + 4 * W + 8 + 15) / 16 * 16;
+  const bool fused_act = detail::wino_fuses_act<S>(p.act);  // else a pass over the written rows
   Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
   const float* xd = x.data();
@@ -344,9 +345,10 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
             const int64_t col0 = 4 * (sg.tx + g * W), ncol = std::min<int64_t>(4 * W, col_end - col0);
             float* yg[4];
             for (int a = 0; a < rows; ++a) yg[a] = yrows[a] + col0;
-            detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + sg.f + g * W, m_xi, b, yg, rows, ncol);
+            detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + sg.f + g * W, m_xi, b, yg, rows, ncol,
+                                         p.act);
           }
-          if (p.act.kind != ActKind::none)
+          if (p.act.kind != ActKind::none && !fused_act)
             for (int a = 0; a < rows; ++a)
               apply_act_inplace(yrows[a] + 4 * sg.tx, col_end - 4 * sg.tx, p.act);
         }
