@@ -10,6 +10,7 @@
 #include "models/cunet_test_util.hpp"
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/models/realcugan.hpp"
+#include "pixforge/models/rrdbnet.hpp"
 #include "pixforge/models/waifu2x_cunet.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
 #include "pixforge/pipeline.hpp"
@@ -153,4 +154,16 @@ TEST_CASE("Winograd tile context: the full-width nets' values") {
   const Waifu2xUpConv7 u7(u);
   CHECK(u7.info().grid_halo_before == 7);
   CHECK(u7.info().grid_halo_after == 17);
+}
+
+TEST_CASE("Winograd tile context: RRDBNet 4x is exact and one pixel less is not") {
+  if (conv2d_grid_tile() == 0) return;
+  RRDBNet::Config c;
+  c.num_feat = 16, c.num_grow_ch = 16, c.num_block = 1;  // every 3x3 conv but conv_first / conv_last on Winograd
+  auto net = std::make_shared<RRDBNet>(c);
+  test::cunet_hash_fill_he(*net, 53);
+  CHECK(net->info().halo == 19);
+  CHECK(net->info().grid_halo_before == 36);  // 4 x 19 = 76 on both sides before
+  CHECK(net->info().grid_halo_after == 36);
+  check_context(net, 12, 120, 30);
 }

@@ -57,6 +57,7 @@
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/models/model.hpp"
+#include "pixforge/models/tile_reach.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/nn/state_dict.hpp"
 #include "pixforge/ops/concat.hpp"
@@ -257,6 +258,20 @@ class ResidualDenseBlock : public Module {
     return conv5(cat);                                         // x5 [N, F, h, w]  no activation
   }
 
+  // The span of x whose bits a span of this block's output rows depends on (models/tile_reach.hpp): conv5 reads
+  // x, x1..x4 over its window; x_k reads x..x_{k-1} over its own; the residual reads x itself.
+  reach::Span reach_of(reach::Span out) const {
+    const Conv2d* convs[5] = {&conv1, &conv2, &conv3, &conv4, &conv5};
+    reach::Span need[5];  // of x, x1..x4
+    const reach::Span in5 = reach::conv(out, conv5);
+    for (reach::Span& n : need) n = in5;
+    for (int k = 4; k >= 1; --k) {
+      const reach::Span in = reach::conv(need[k], *convs[k - 1]);
+      for (int j = 0; j < k; ++j) need[j] = reach::join(need[j], in);
+    }
+    return reach::join(need[0], out);
+  }
+
   Tensor<float> forward(const Tensor<float>& x) const {        // x  [N, F, h, w]
     const int64_t F = x.size(1), G = conv1.weight.size(0);
     Tensor<float> cat = Tensor<float>::empty({x.size(0), F + 4 * G, x.size(2), x.size(3)});
@@ -277,6 +292,10 @@ class RRDB : public Module {
     register_module("rdb1", rdb1);
     register_module("rdb2", rdb2);
     register_module("rdb3", rdb3);
+  }
+
+  reach::Span reach_of(reach::Span out) const {  // as ResidualDenseBlock::reach_of
+    return reach::join(rdb1.reach_of(rdb2.reach_of(rdb3.reach_of(out))), out);
   }
 
   Tensor<float> forward(const Tensor<float>& x) const {                  // [N, F, h, w]
@@ -356,6 +375,21 @@ class RRDBNet : public ImageModel {
     info_.pre_pad = 10;
     info_.halo = u * (15 * c.num_block + 4);
     info_.size_multiple = u;
+    if (conv2d_grid_tile() > 0) {  // the exact tile context on the Winograd grid (models/tile_reach.hpp)
+      auto dep = [this, u](reach::Span y) {  // y: rows of the output (4× trunk grid) -> padded input rows
+        const auto half = [](reach::Span s) {  // nearest 2× up-sampling: output row r reads row floor(r / 2)
+          return reach::Span{reach::floor_div(s.lo, 2), reach::floor_div(s.hi, 2)};
+        };
+        reach::Span s = half(reach::conv(reach::conv(reach::conv(y, conv_last), conv_hr), conv_up2));
+        s = half(reach::conv(s, conv_up1));                                      // trunk rows of feat
+        reach::Span t = reach::conv(s, conv_body);
+        for (int64_t b = int64_t(body.size()) - 1; b >= 0; --b) t = body[b].reach_of(t);
+        t = reach::conv(reach::join(s, t), conv_first);                          // rows of the unshuffled input
+        return reach::Span{t.lo * u, t.hi * u + u - 1};
+      };
+      const reach::Context ctx = reach::exact_context({{c.scale, 1, 0, dep}}, conv2d_grid_tile() * u, u);
+      info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
+    }
     // Peak activations per input pixel, an upper bound: ~3 live F-channel maps on the 4×-trunk (output) grid (what
     // the streamed tail holds while one band covers the image; wide images hold less, about kTailBandBytes per
     // band), plus the body's tensors on the trunk grid (two dense buffers, x5, feat, one conv output: 4F + 9G
