@@ -30,30 +30,33 @@ namespace detail {
 
 constexpr int64_t kNarrowMaxCout = 4;
 
-// Masked loads of the lanes [lo, hi) of p[0..W) (others zero), on top of conv2d_direct's traits.
+// On top of conv2d_direct's traits: range_mask(lo, hi) selects the lanes [lo, hi); load_mask reads only those lanes of
+// p[0..W) (the others are zero and their addresses are not touched).
 #if defined(__AVX512F__)
 struct NarrowAvx512 : SimdAvx512 {
-  static V load_range(const float* p, int lo, int hi) {
-    const unsigned m = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
-    return _mm512_maskz_loadu_ps(__mmask16(m), p);  // masked-off lanes are not read (no fault)
-  }
+  using Mask = __mmask16;
+  static Mask range_mask(int lo, int hi) { return Mask(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V load_mask(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }  // off lanes: no fault
   // Output pixels per tile by Cout (1..4): Cout·PV accumulators + 3·Cout weights + 1 input ≤ 32 zmm.
   static constexpr int pv(int cout) { return cout <= 2 ? 8 : cout == 3 ? 6 : 4; }
 };
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
 struct NarrowAvx2 : SimdAvx2 {
-  static V load_range(const float* p, int lo, int hi) {
+  using Mask = __m256i;
+  static Mask range_mask(int lo, int hi) {
     const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)),
-                                       _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
-    return _mm256_maskload_ps(p, m);  // masked-off lanes are not read (no fault)
+    return _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
   }
+  static V load_mask(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }  // off lanes: no fault
   static constexpr int pv(int cout) { return cout <= 2 ? 4 : 2; }  // 16 ymm registers
 };
 #endif
 struct NarrowScalar : SimdScalar {
-  static V load_range(const float* p, int lo, int hi) { return lo <= 0 && 0 < hi ? *p : 0.0f; }
+  using Mask = bool;
+  static Mask range_mask(int lo, int hi) { return lo <= 0 && 0 < hi; }
+  static V load_mask(const float* p, Mask m) { return m ? *p : 0.0f; }
   static constexpr int pv(int) { return 4; }
 };
 
@@ -89,6 +92,17 @@ PIXFORGE_DIRECT_NOINLINE void narrow_tile(const NarrowRow& r, int64_t ox0, int64
 #pragma GCC unroll 8
     for (int v = 0; v < PV; ++v) acc[o][v] = S::zero();
   const int64_t c0 = ox0 - pl;  // input column of the tile's first output, tap kx = 0
+  // Edge tiles: the lanes of each (kx, vector) inside the row and inside the tile, computed once per tile (per-load
+  // mask arithmetic made the two edge tiles of a 512-wide row cost as much as the four interior ones).
+  typename S::Mask mask[3][PV];
+  if constexpr (Edge)
+    for (int kx = 0; kx < 3; ++kx)
+      for (int v = 0; v < PV; ++v) {
+        const int64_t c = c0 + kx + int64_t(v) * W;                        // input column of lane 0
+        const int64_t lanes = std::min<int64_t>(W, n - int64_t(v) * W);  // output lanes of this vector
+        mask[kx][v] = S::range_mask(int(std::clamp<int64_t>(-c, 0, W)),
+                                    int(std::clamp<int64_t>(std::min(r.w - c, lanes), 0, W)));
+      }
   for (int64_t ic = r.ic0; ic < r.ic0 + r.cin; ++ic)
     for (int64_t ky = 0; ky < 3; ++ky) {
       const int64_t iy = r.iy0 + ky;
@@ -105,14 +119,8 @@ PIXFORGE_DIRECT_NOINLINE void narrow_tile(const NarrowRow& r, int64_t ox0, int64
         for (int v = 0; v < PV; ++v) {
           const int64_t c = c0 + kx + int64_t(v) * W;  // input column of lane 0
           V xv;
-          if constexpr (Edge) {
-            const int64_t lanes = std::min<int64_t>(W, n - int64_t(v) * W);  // output lanes of this vector
-            const int lo = int(std::clamp<int64_t>(-c, 0, W));
-            const int hi = int(std::clamp<int64_t>(std::min(r.w - c, lanes), 0, W));
-            xv = lo < hi ? S::load_range(row + c, lo, hi) : S::zero();
-          } else {
-            xv = S::loadu(row + c);
-          }
+          if constexpr (Edge) xv = S::load_mask(row + c, mask[kx][v]);
+          else xv = S::loadu(row + c);
 #pragma GCC unroll 4
           for (int o = 0; o < OCB; ++o) acc[o][v] = S::fma(wv[kx][o], xv, acc[o][v]);
         }
