@@ -52,6 +52,8 @@
 //                     channels, then the block sums): identical bits for any thread count, image width or tile
 //                     offset (the GEMM paths sum in blocks that depend on the width). conv2d_direct_into
 //                     writes into a caller's output buffer instead of a new tensor.
+//   conv2d_narrow     3×3, stride 1, zero padding, 1–4 output channels (the models' last layers): reads the input
+//                     rows in place, conv2d_direct's summation order and bits (ops/conv2d_narrow.hpp).
 //   conv2d            the dispatcher: depthwise → conv2d_depthwise, groups 1 (1×1 too: as fast as the 1×1 GEMM,
 //                     bench/NOTES.md) → conv2d_direct when built with AVX2+FMA or AVX-512, 1×1/s1/p0 →
 //                     conv2d_1x1, else conv2d_im2col.
@@ -791,6 +793,10 @@ inline bool conv2d_is_s2d(const Tensor<float>& weight, const Conv2dParams& p);
 }  // namespace detail
 inline Tensor<float> conv2d_s2d(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
                                 const Conv2dParams& p);
+// Defined in ops/conv2d_narrow.hpp (included at the end of this file): 3×3 s1 convs with 1–4 output channels.
+inline bool conv2d_is_narrow(const Tensor<float>& weight, const Conv2dParams& p);
+inline Tensor<float> conv2d_narrow(const Tensor<float>& x, const Tensor<float>& weight, const Tensor<float>& bias,
+                                   const Conv2dParams& p);
 
 // Defined in ops/conv2d_winograd.hpp (included at the end of this file): the Winograd path and its weight cache.
 class ConvWeightCache;
@@ -827,6 +833,7 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
   if (detail::conv2d_winograd_preferred(x, weight, p)) return detail::conv2d_winograd_cached(x, weight, bias, p, cache);
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
   if (detail::conv2d_is_s2d(weight, p)) return conv2d_s2d(x, weight, bias, p);  // conv2d_direct's bits, faster
+  if (conv2d_is_narrow(weight, p)) return conv2d_narrow(x, weight, bias, p);  // conv2d_direct's bits, faster
   if (detail::conv2d_is_direct(weight, p)) return conv2d_direct(x, weight, bias, p);
 #endif
   const bool direct = detail::conv2d_is_pointwise(weight, p);
@@ -837,3 +844,4 @@ inline Tensor<float> conv2d(const Tensor<float>& x, const Tensor<float>& weight,
 
 #include "pixforge/ops/conv2d_winograd.hpp"  // conv2d_winograd, ConvWeightCache (used by the dispatcher above)
 #include "pixforge/ops/conv2d_s2d.hpp"       // conv2d_s2d (used by the dispatcher above)
+#include "pixforge/ops/conv2d_narrow.hpp"    // conv2d_narrow (used by the dispatcher above)
