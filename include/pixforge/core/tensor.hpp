@@ -55,8 +55,9 @@ struct Limits {
   // 192 MiB with this (bench/NOTES.md). 0 = always malloc. Unix only; never under AddressSanitizer (it would not
   // see overflows).
   int64_t tensor_mmap_min_bytes = int64_t(1) << 20;
-  // Ask for transparent huge pages on mapped tensor storage of >= 4 MiB (bench/core/bench_tensor_alloc.cpp).
-  bool tensor_huge_pages = true;
+  // Ask for transparent huge pages on mapped tensor storage of >= 4 MiB. Off by default: measured per model it
+  // helped (RRDBNet 256² −13 % wall) or hurt (IS-Net +16 %) on the test VM (bench/NOTES.md "Transparent huge pages").
+  bool tensor_huge_pages = false;
   // Keep freed maps for reuse by the next allocation of their size, never holding more than the peak of maps in use
   // (core/map_cache.hpp; release_cached_tensor_maps() gives them back). false = unmap on free.
   bool tensor_map_cache = true;
