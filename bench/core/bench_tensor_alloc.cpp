@@ -3,7 +3,7 @@
 //   mode 0: malloc (tensor_mmap_min_bytes = 0; glibc maps big blocks itself and unmaps them on free),
 //   mode 1: mmap with 4 KiB pages (tensor_huge_pages = false): one page fault per 4 KiB on first touch,
 //   mode 2: mmap + madvise(MADV_HUGEPAGE): one fault per 2 MiB where the kernel has huge pages,
-//   mode 3: the default, mode 2 + the map cache (core/map_cache.hpp): the freed map is reused, no fault at all.
+//   mode 3: mode 2 + the map cache (core/map_cache.hpp, on by default): the freed map is reused, no fault at all.
 // Rates: bytes_per_second of first-touch writes. The map sizes are Real-CUGAN's (64 ch at 288² ≈ 20 MiB).
 //
 //   build-*/bench_tensor_alloc --benchmark_min_time=0.2
