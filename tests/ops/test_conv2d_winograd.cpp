@@ -218,3 +218,21 @@ TEST_CASE("nn::Conv2d: concurrent forwards share the cache; load_state_dict-styl
   test::check_equal(conv(x), conv2d(x, conv.weight, conv.bias, conv.params), "after copy_from new weights");
   check_close(conv(x), conv2d_ref(x, conv.weight, conv.bias, conv.params), 1e-4, 1e-4, "new weights vs conv2d_ref");
 }
+
+TEST_CASE("ConvWeightCache's weight_hash: every single-bit change of the bytes changes the hash") {
+  std::vector<unsigned char> bytes(75);  // two 32-byte blocks and an 11-byte tail
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 37 + 11);
+  const uint64_t h0 = detail::weight_hash(bytes.data(), bytes.size());
+  CHECK(detail::weight_hash(bytes.data(), bytes.size() - 1) != h0);  // the length counts
+  int same = 0;
+  for (size_t i = 0; i < bytes.size(); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      bytes[i] ^= static_cast<unsigned char>(1 << bit);
+      same += detail::weight_hash(bytes.data(), bytes.size()) == h0 ? 1 : 0;
+      bytes[i] ^= static_cast<unsigned char>(1 << bit);
+    }
+  CHECK(same == 0);
+  // swapping two equal-sized words of different lanes changes it too (lanes are not summed symmetrically)
+  std::swap_ranges(bytes.begin(), bytes.begin() + 8, bytes.begin() + 8);
+  CHECK(detail::weight_hash(bytes.data(), bytes.size()) != h0);
+}

@@ -360,13 +360,38 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
 
 // A per-layer cache of weights prepared for a fast kernel (nn::Conv2d holds one; ncnn does the same work in
 // create_pipeline). Built lazily on the first call that needs it, shared by concurrent callers (a mutex guards it,
-// the prepared weights are immutable and handed out by shared_ptr) and never stale: every lookup compares the
-// weight tensor's bytes with a copy taken when the cache was built, and rebuilds on any difference. That catches
-// every way weights change — load_state_dict, a write through data(), a tensor viewing caller memory — which a
-// version counter bumped by non-const accessors could not (a pointer obtained once can be written at any time).
-// The comparison costs one pass over the weights per call (bench: BM_winograd_cache_hit), far below the transform
-// it saves (BM_winograd_prepare) and negligible next to the convolution itself. Memory: the copy (1× the
-// weights) plus the transformed weights (4× the weights: 36 values per 9).
+// the prepared weights are immutable and handed out by shared_ptr) and not stale: every lookup hashes the weight
+// tensor's bytes (64 bits, detail::weight_hash) and rebuilds when the shape or the hash differs from the one taken
+// when the cache was built. That catches every way weights change — load_state_dict, a write through data(), a
+// tensor viewing caller memory — which a version counter bumped by non-const accessors could not (a pointer
+// obtained once can be written at any time); only a 2^-64 hash collision could keep an edited weight's old
+// transform. The hash costs one read of the weights per call (bench: BM_winograd_cache_hit), far below the
+// transform it saves (BM_winograd_prepare). Memory: the transformed weights only (4× the weights: 36 values per 9);
+// an exact copy for byte comparison cost 1× the weights more (≈ 100 MiB for IS-Net, bench/NOTES.md).
+namespace detail {
+// 64-bit hash of n bytes: four independent multiply–rotate lanes over 32-byte blocks (fast, vectorisable), the
+// tail word by word, then a final avalanche. For change detection, not for security.
+inline uint64_t weight_hash(const void* data, size_t n) {
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  constexpr uint64_t k1 = 0x9E3779B185EBCA87ull, k2 = 0xC2B2AE3D27D4EB4Full;
+  const auto rotl = [](uint64_t v, int r) { return (v << r) | (v >> (64 - r)); };
+  const auto round = [&](uint64_t acc, uint64_t v) { return rotl(acc + v * k2, 31) * k1; };
+  uint64_t h[4] = {k1 + k2, k2, 0, 0 - k1};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int l = 0; l < 4; ++l) {
+      uint64_t v;
+      std::memcpy(&v, p + i + 8 * l, 8);
+      h[l] = round(h[l], v);
+    }
+  uint64_t r = rotl(h[0], 1) + rotl(h[1], 7) + rotl(h[2], 12) + rotl(h[3], 18) + uint64_t(n);
+  for (int l = 0; l < 4; ++l) r = (r ^ round(0, h[l])) * k1 + k2;
+  for (; i < n; ++i) r = (r ^ p[i]) * k1;
+  r ^= r >> 33, r *= k2, r ^= r >> 29, r *= k1, r ^= r >> 32;
+  return r;
+}
+}  // namespace detail
+
 class ConvWeightCache {
  public:
   ConvWeightCache() = default;
@@ -380,7 +405,7 @@ class ConvWeightCache {
       const Tensor<float> w = weight.contiguous();
       wino_ = winograd_transform_weights(w);
       shape_ = w.shape();
-      source_.assign(w.data(), w.data() + w.numel());
+      hash_ = detail::weight_hash(w.data(), size_t(w.numel()) * sizeof(float));
       ++builds_;
     }
     return wino_;
@@ -395,11 +420,11 @@ class ConvWeightCache {
   bool same_as_source(const Tensor<float>& weight) const {
     if (weight.shape() != shape_) return false;
     const Tensor<float> w = weight.contiguous();
-    return w.numel() == 0 || std::memcmp(w.data(), source_.data(), size_t(w.numel()) * sizeof(float)) == 0;
+    return detail::weight_hash(w.data(), size_t(w.numel()) * sizeof(float)) == hash_;
   }
   mutable std::mutex mu_;
   mutable std::shared_ptr<const WinogradWeights> wino_;
-  mutable std::vector<float> source_;
+  mutable uint64_t hash_ = 0;
   mutable Shape shape_;
   mutable int64_t builds_ = 0;
 };
