@@ -145,6 +145,7 @@ struct TilePlan {
   int64_t halo_after = 0;            // context after each tile's core used (= halo unless the model derived both)
   int64_t align = 1;                 // tile inputs start at multiples of this (padded coordinates)
   int64_t bytes_per_pixel = 0;       // activation estimate used
+  int64_t bytes_fixed = 0;           // the part of the estimate that does not grow with the tile
   int64_t tile_bytes = 0;            // estimated activation bytes of the largest tile (or the whole image)
   int64_t count() const { return tiles_y * tiles_x; }
 };
@@ -430,6 +431,7 @@ class Pipeline {
     p.padded_h = padded_size(h);
     p.padded_w = padded_size(w);
     p.bytes_per_pixel = activation_bytes_per_pixel(*model_);
+    p.bytes_fixed = std::max<int64_t>(0, i.activation_bytes_fixed);
     const int64_t m = i.size_multiple;
     const int64_t g = opt.grid_tile >= 0 ? opt.grid_tile : grid_tile_;
     // Exact context: the receptive radius; on the Winograd grid the model's derived before/after context when it
@@ -456,14 +458,16 @@ class Pipeline {
     if (tile < 0) {
       PIXFORGE_CHECK(opt.memory_budget > 0, ErrorCode::invalid_argument, "pipeline '", i.arch,
                      "': memory budget ", opt.memory_budget, " bytes");
-      const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel);
+      const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel) + double(p.bytes_fixed);
       if (whole <= double(budget)) {
         tile = 0;
       } else {
-        const int64_t side = int64_t(std::sqrt(double(budget) / double(p.bytes_per_pixel)));
-        // When the context alone eats the budget, tiles of about the halo's size keep the recomputed overlap
-        // below 9x; the budget is then exceeded (reported below).
-        tile = std::max<int64_t>(side - extra, std::max<int64_t>({32, m, side - extra > 0 ? 0 : p.halo}));
+        const int64_t side =
+            int64_t(std::sqrt(double(std::max<int64_t>(0, budget - p.bytes_fixed)) / double(p.bytes_per_pixel)));
+        // A core narrower than the context would recompute most of every tile (RRDBNet's exact context of 186 px
+        // with a 57 px core: 57× the untiled work at 512²): the core is at least the context (≤ 9× the work, ≤ 4×
+        // with the whole context on one side), and the budget is then exceeded (reported below).
+        tile = std::max<int64_t>(side - extra, std::max<int64_t>({32, m, std::max(p.halo, p.halo_after)}));
         tile = std::max<int64_t>(m, tile / m * m);
       }
     }
@@ -473,7 +477,7 @@ class Pipeline {
     if (p.count() == 1) p.tile = 0;
     const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra);
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra);
-    p.tile_bytes = eh * ew * p.bytes_per_pixel;
+    p.tile_bytes = eh * ew * p.bytes_per_pixel + p.bytes_fixed;
     if (opt.notice) {
       if (p.count() > 1 && (p.halo < exact_before || p.halo_after < exact_after))
         opt.notice(msg("approximate tiles: halo ", p.halo, " < the exact context ", exact_before, "/", exact_after,

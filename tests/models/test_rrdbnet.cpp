@@ -117,7 +117,8 @@ TEST_CASE("rrdbnet: info() (scale, pre-padding, halo, size multiple)") {
   CHECK(x4.pre_pad == 10);
   CHECK(x4.halo == 349);
   CHECK(x4.size_multiple == 1);
-  CHECK(x4.activation_bytes_per_pixel == 4 * (3 * 64 * 16 + 4 * 64 + 9 * 32));
+  CHECK(x4.activation_bytes_per_pixel == 4 * (4 * 64 + 9 * 32 + 3 * 16));  // trunk maps + the output
+  CHECK(x4.activation_bytes_fixed == 6 * rrdbnet_detail::kTailBandBytes);   // the streamed tail's bands
   CHECK_FALSE(x4.global_context);
   c.num_block = 6;
   CHECK(RRDBNet(c).info().halo == 94);
@@ -263,4 +264,21 @@ TEST_CASE("rrdbnet: real realesrgan-x4plus-anime (ncnn, converted) matches PyTor
   const Tensor<float> y = net->forward(g.tensor(c, "x"));
   // 6 RRDBs = 96 convs of width 64..192: measured max abs error 1.25e-6 (outputs in [0, 1]).
   test::check_close(y, g.tensor(c, "y"), 1e-5, 3e-6, c.params["what"].as_string());
+}
+
+TEST_CASE("rrdbnet: the activation estimate bounds the tensors a forward holds at once") {
+  RRDBNet::Config c;
+  c.num_block = 2;  // the body's peak does not depend on the depth; the widths are the real ones (F 64, G 32)
+  RRDBNet net(c);
+  const ImageModelInfo& info = net.info();
+  for (const auto& hw : {std::pair<int64_t, int64_t>{96, 136}, {48, 400}, {200, 120}}) {
+    const Tensor<float> x = test::random_tensor({1, 3, hw.first, hw.second}, 7, 0.0f, 1.0f);
+    TensorMemoryTracker mem;
+    const Tensor<float> y = net.forward(x);
+    const int64_t estimate = hw.first * hw.second * info.activation_bytes_per_pixel + info.activation_bytes_fixed;
+    MESSAGE(hw.first, "x", hw.second, ": tensor peak ", mem.peak_bytes() >> 10, " KiB, estimate ", estimate >> 10,
+            " KiB");
+    CHECK(mem.peak_bytes() <= estimate);
+    CHECK(mem.peak_bytes() >= estimate / 2);  // and not a wild over-estimate
+  }
 }

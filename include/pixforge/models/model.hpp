@@ -81,6 +81,9 @@ struct ImageModelInfo {
   // Peak activation memory of forward() per input pixel (bytes), used to pick a tile size from a memory budget.
   // 0 = unknown: the pipeline estimates it conservatively from the widest layer (pipeline.hpp).
   int64_t activation_bytes_per_pixel = 0;
+  // A part of the peak that does not grow with the tile (bytes), e.g. RRDBNet's fixed-size tail bands: the
+  // estimate of a tile of A pixels is A · activation_bytes_per_pixel + activation_bytes_fixed.
+  int64_t activation_bytes_fixed = 0;
 };
 
 class ImageModel : public Module {

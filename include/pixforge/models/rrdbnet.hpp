@@ -390,12 +390,14 @@ class RRDBNet : public ImageModel {
       const reach::Context ctx = reach::exact_context({{c.scale, 1, 0, dep}}, conv2d_grid_tile() * u, u);
       info_.grid_halo_before = ctx.before, info_.grid_halo_after = ctx.after;
     }
-    // Peak activations per input pixel, an upper bound: ~3 live F-channel maps on the 4×-trunk (output) grid (what
-    // the streamed tail holds while one band covers the image; wide images hold less, about kTailBandBytes per
-    // band), plus the body's tensors on the trunk grid (two dense buffers, x5, feat, one conv output: 4F + 9G
-    // channels). Gives 14,464 B for x4 F 64 G 32.
+    // Peak activations: the body's tensors on the trunk grid (two dense buffers, x5, feat, one conv output:
+    // 4F + 9G channels) and the output (C_out·scale² per input pixel) grow with the image; the streamed tail holds
+    // a few bands of about kTailBandBytes at each stage whatever the image: fixed, 6 bands allowed. Tensor peaks
+    // (test_rrdbnet, F 64 G 32) 100–111 MiB at 96×136 / 48×400 / 200×120 against estimates of 125–150 MiB; VmHWM
+    // above a 16² run (CLI --tile 0, anime_6B) 142 / 313 / 554 MiB at 256² / 384² / 512² against 244 / 429 / 688.
     info_.activation_bytes_per_pixel =
-        4 * (3 * c.num_feat * c.scale * c.scale + (4 * c.num_feat + 9 * c.num_grow_ch + u * u - 1) / (u * u));
+        4 * ((4 * c.num_feat + 9 * c.num_grow_ch + u * u - 1) / (u * u) + c.num_out_ch * c.scale * c.scale);
+    info_.activation_bytes_fixed = 6 * rrdbnet_detail::kTailBandBytes;
   }
 
   // Builds the network a weight file describes (pixforge.arch must be rrdbnet or absent) and loads it.
