@@ -4,22 +4,15 @@
 //   build-*/bench_concat --benchmark_min_time=0.05
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "pixforge/ops/concat.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 using Fn = Tensor<float> (*)(const std::vector<Tensor<float>>&, int);
 

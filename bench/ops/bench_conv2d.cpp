@@ -19,16 +19,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <vector>
 
 #include <time.h>
 
+#include "bench_util.hpp"
 #include "bench_peak.hpp"
 #include "pixforge/core/gemm.hpp"
 #include "pixforge/ops/conv2d.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
 
@@ -37,14 +38,6 @@ struct ConvShape {
   int64_t stride, pad, groups;
   int64_t dilation = 1;
 };
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 using bench::cpu_seconds;
 using bench::fma_peak_one_thread;

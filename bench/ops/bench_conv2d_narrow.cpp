@@ -7,26 +7,18 @@
 //   build-*/bench_conv2d_narrow --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
-#include <random>
-
+#include "bench_util.hpp"
 #include "bench_peak.hpp"
 #include "pixforge/ops/conv2d_narrow.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
 
 struct NarrowShape {
   int64_t cin, h, w, cout;
 };
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 using ConvFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                  const Conv2dParams&);

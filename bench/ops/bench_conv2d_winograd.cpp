@@ -11,26 +11,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
+#include "bench_util.hpp"
 #include "bench_peak.hpp"
 #include "pixforge/ops/conv2d_winograd.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
 
 struct ConvShape {
   int64_t cin, h, w, cout, pad;
 };
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 enum class Impl { direct, winograd, winograd_prepared };
 

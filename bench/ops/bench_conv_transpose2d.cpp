@@ -6,12 +6,12 @@
 //   build-*/bench_conv_transpose2d --benchmark_min_time=0.05
 #include <benchmark/benchmark.h>
 
-#include <random>
-
+#include "bench_util.hpp"
 #include "bench_peak.hpp"
 #include "pixforge/ops/conv_transpose2d.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
 
@@ -19,14 +19,6 @@ struct CtShape {
   int64_t n, cin, h, w, cout, k;
   int64_t stride, pad;
 };
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 using CtFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                const ConvTranspose2dParams&);

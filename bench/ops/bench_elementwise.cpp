@@ -4,21 +4,16 @@
 //   build-*/bench_elementwise --benchmark_min_time=0.05
 #include <benchmark/benchmark.h>
 
-#include <random>
-
+#include "bench_util.hpp"
 #include "pixforge/ops/elementwise.hpp"
 
 using namespace pixforge;
 
 namespace {
+Tensor<float> filled(const Shape& s, uint32_t seed) { return bench::filled(s, seed, 0.5f, 1.5f); }
+}  // namespace
 
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(0.5f, 1.5f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
+namespace {
 
 using Fn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, BinaryOp, float);
 

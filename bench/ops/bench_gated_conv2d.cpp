@@ -6,23 +6,15 @@
 //   build/bench_gated_conv2d --benchmark_min_time=0.05
 #include <benchmark/benchmark.h>
 
-#include <random>
-
+#include "bench_util.hpp"
 #include "pixforge/ops/activation.hpp"
 #include "pixforge/ops/elementwise.hpp"
 #include "pixforge/ops/gated_conv2d.hpp"
 
 using namespace pixforge;
+using bench::filled;
 
 namespace {
-
-Tensor<float> filled(const Shape& s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  Tensor<float> t = Tensor<float>::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = d(rng);
-  return t;
-}
 
 // conv2d with 2·C outputs, then ELU(feature) · sigmoid(gate) as separate ops: what the fused path saves.
 Tensor<float> gated_conv2d_unfused(const Tensor<float>& x, const Tensor<float>& w, const Tensor<float>& b,
