@@ -113,6 +113,21 @@ TEST_CASE("conv2d_winograd: bits do not depend on the thread count") {
   test::check_equal(y2, y1, "2 threads vs 1");
 }
 
+TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups gives the same bits") {
+  // 14² output = 16 tiles = one chunk: 1 thread splits it into 2 parts, 2 threads into 4 (200 channels = 4 groups
+  // of ≤ 64, the last partial); every split must give the unsplit bits, and conv2d_ref's values.
+  const Tensor<float> x = random_tensor({1, 32, 14, 14}, 41);
+  const Tensor<float> wt = make_weight(200, 32, 42), b = random_tensor({200}, 43);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
+  set_num_threads(1);
+  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(2);
+  const Tensor<float> y2 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(0);
+  test::check_equal(y2, y1, "2 threads (4 parts) vs 1 (2 parts)");
+  check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "vs conv2d_ref");
+}
+
 // ReLU / LeakyReLU are applied inside the output transform in AVX-512 builds (wino_fuses_act); elsewhere by a pass
 // over the rows. Either way the bits must be those of apply_act on the un-activated output, NaN and -0 included.
 TEST_CASE("conv2d_winograd: fused activation gives apply_act's bits") {

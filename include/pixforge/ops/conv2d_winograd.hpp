@@ -249,9 +249,19 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const float* xd = x.data();
   const float* ud = prepared->u.data();
 
-  const double unit_flops = 2.0 * 36.0 * double(per * cin * cout);
-  parallel_for_work(0, n_img * nch, unit_flops, [&](int64_t unit) {
-    const int64_t n = unit / nch, k0 = unit % nch * per;
+  // Small maps (deep U-Net levels: IS-Net's 16² and 32² stages with 512-1024 channels) have fewer chunks than
+  // threads: their units are then split further over the groups of output channels (each part transforms the
+  // chunk's input again, cheap next to its GEMM). Every output channel is computed by the same operations either
+  // way, so the split (which follows the thread count) does not change any bit.
+  const int64_t ngroups = (nocb + group_blocks - 1) / group_blocks, chunks = n_img * nch;
+  const int64_t nsplit = chunks >= 2 * get_num_threads()
+                             ? 1
+                             : std::min<int64_t>(ngroups, (2 * get_num_threads() + chunks - 1) / chunks);
+  const double unit_flops = 2.0 * 36.0 * double(per * cin * cout) / double(nsplit);
+  parallel_for_work(0, chunks * nsplit, unit_flops, [&](int64_t unit) {
+    const int64_t part = unit % nsplit, n = unit / nsplit / nch, k0 = unit / nsplit % nch * per;
+    const int64_t b_begin = part * ngroups / nsplit * group_blocks,
+                  b_end = std::min(nocb, (part + 1) * ngroups / nsplit * group_blocks);
     const int64_t ntiles = std::min(per, img_tiles - k0), tiles = (ntiles + W - 1) / W * W;
     // ξ strides padded by 16 floats: a multiple of 4 KiB (e.g. 128 channels × 48 tiles) put all 36 rows of a
     // tile's V (or M) in one L1 set, and the transforms' 36 strided stores (loads) evicted each other.
@@ -320,8 +330,8 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     // 2. Per group of output channels, M[ξ][oc][t] = Σ_ic U[ξ][oc][ic] · V[ξ][ic][t]: ξ outermost, so V[ξ]
     //    (Cin × tiles) stays in L1 while every block of OCB output channels runs over it; U streams from L2.
     // 3. Then Aᵀ M A + bias into y, and the activation on the chunk's rows (still in cache).
-    for (int64_t b0 = 0; b0 < nocb; b0 += group_blocks) {
-      const int64_t nb = std::min(group_blocks, nocb - b0), m_xi = nb * OCB * tiles + 16;
+    for (int64_t b0 = b_begin; b0 < b_end; b0 += group_blocks) {
+      const int64_t nb = std::min(group_blocks, b_end - b0), m_xi = nb * OCB * tiles + 16;
       for (int64_t xi = 0; xi < 36; ++xi)
         for (int64_t ob = b0; ob < b0 + nb; ++ob)
           for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
