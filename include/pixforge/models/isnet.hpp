@@ -30,7 +30,7 @@
 // Parity with the released model (tools/verify_isnet.py + tests/models/test_isnet.cpp, examples/data/sample.png
 // with the package's preprocessing at 1024²): matte vs ONNX Runtime running the original fp16 graph mean abs 5.4e-5
 // (0.014 LSB), max 4.5e-4; vs the PyTorch reference in fp32 with the converted weights mean 2.7e-7, max 1.7e-6
-// (mean 1.3e-7, max 1.2e-6 before the Winograd convs of session 4: a different but equally valid summation).
+// (mean 1.3e-7, max 1.2e-6 when first measured, before the Winograd convs of issue #5: another summation order).
 // Cost: 319 GFLOP of convs at 1024² (bench/models/bench_generators.cpp: 4.6 s CPU on one AVX-512 core, README there).
 //
 //     auto net = pixforge::load_model("weights/isnet.safetensors");             // arch isnet
