@@ -49,13 +49,7 @@ void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   const double cpu = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
-  const double threads = double(state.range(0));
-  state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["pct_peak"] =
-      benchmark::Counter(100.0 * flops / (threads * peak1), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["pct_best"] = 100.0 * flops / best / (threads * peak1);
-  state.counters["pct_cpu"] = 100.0 * flops * double(state.iterations()) / cpu / peak1;
-  state.counters["peak1_gflops"] = peak1 * 1e-9;
+  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
   set_num_threads(0);
 }
 

@@ -54,5 +54,18 @@ inline double fma_peak_one_thread() {
   return best;
 }
 
+// The conv benches' counters against `peak1` (FLOP/s of one thread): flops (rate by wall time), pct_peak (the same
+// as % of threads × peak1), pct_best (the fastest iteration, `best` seconds), pct_cpu (by process CPU time `cpu`
+// seconds over all iterations: the figure to read on a shared machine), peak1_gflops.
+inline void set_peak_counters(benchmark::State& state, double flops, double threads, double best, double cpu,
+                              double peak1) {
+  state.counters["flops"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_peak"] =
+      benchmark::Counter(100.0 * flops / (threads * peak1), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["pct_best"] = 100.0 * flops / best / (threads * peak1);
+  state.counters["pct_cpu"] = 100.0 * flops * double(state.iterations()) / cpu / peak1;
+  state.counters["peak1_gflops"] = peak1 * 1e-9;
+}
+
 }  // namespace bench
 }  // namespace pixforge
