@@ -56,8 +56,8 @@ NETS = {
 
 class ISNetMatte(nn.Module):
     """Image in [0, 1] -> sigmoid(side1) of u2net.ISNetDIS: pixforge's ISNetDIS::forward() with normalize "imgly".
-    The body is ISNetDIS.forward (tools/reference/u2net.py) up to its first side output; the submodules are the
-    reference module's own, so state_dict keys and weights are unchanged."""
+    The body is ISNetDIS.forward (tools/reference/u2net.py, decoder_features) up to its first side output; the
+    submodules are the reference module's own, so state_dict keys and weights are unchanged."""
 
     def __init__(self, net):
         super().__init__()
@@ -66,19 +66,8 @@ class ISNetMatte(nn.Module):
     def forward(self, x):
         n = self.net
         x = (x * 255.0 - 128.0) / 256.0   # @imgly tensorHWCtoBCHW, as u2net_detail::normalize_input imgly
-        up, p = u2net.upsample_like, n.pool
-        hx1 = n.stage1(n.conv_in(x))
-        hx2 = n.stage2(p(hx1))
-        hx3 = n.stage3(p(hx2))
-        hx4 = n.stage4(p(hx3))
-        hx5 = n.stage5(p(hx4))
-        hx6 = n.stage6(p(hx5))
-        hx5d = n.stage5d(torch.cat((up(hx6, hx5), hx5), 1))
-        hx4d = n.stage4d(torch.cat((up(hx5d, hx4), hx4), 1))
-        hx3d = n.stage3d(torch.cat((up(hx4d, hx3), hx3), 1))
-        hx2d = n.stage2d(torch.cat((up(hx3d, hx2), hx2), 1))
-        hx1d = n.stage1d(torch.cat((up(hx2d, hx1), hx1), 1))
-        return torch.sigmoid(up(n.side1(hx1d), x))
+        hx1d = u2net.decoder_features(n, n.conv_in(x))[0]
+        return torch.sigmoid(u2net.upsample_like(n.side1(hx1d), x))
 
 
 def build(name):

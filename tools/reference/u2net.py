@@ -149,6 +149,25 @@ def make_block(h, cin, mid, cout, bn):
     return RSU4F(cin, mid, cout, bn) if h == "F" else RSU(h, cin, mid, cout, bn)
 
 
+def decoder_features(net, x):
+    """The U^2-Net encoder/decoder shared by U2Net and ISNetDIS: stage1..stage6 with max pools, then stage5d..stage1d
+    on the concatenation of the up-sampled deeper map and the skip; returns [hx1d, hx2d, hx3d, hx4d, hx5d, hx6]
+    (the maps the side convs read)."""
+    p = net.pool
+    hx1 = net.stage1(x)
+    hx2 = net.stage2(p(hx1))
+    hx3 = net.stage3(p(hx2))
+    hx4 = net.stage4(p(hx3))
+    hx5 = net.stage5(p(hx4))
+    hx6 = net.stage6(p(hx5))
+    hx5d = net.stage5d(torch.cat((upsample_like(hx6, hx5), hx5), 1))
+    hx4d = net.stage4d(torch.cat((upsample_like(hx5d, hx4), hx4), 1))
+    hx3d = net.stage3d(torch.cat((upsample_like(hx4d, hx3), hx3), 1))
+    hx2d = net.stage2d(torch.cat((upsample_like(hx3d, hx2), hx2), 1))
+    hx1d = net.stage1d(torch.cat((upsample_like(hx2d, hx1), hx1), 1))
+    return [hx1d, hx2d, hx3d, hx4d, hx5d, hx6]
+
+
 class U2Net(nn.Module):
     """U2NET (stages=U2NET_STAGES) and U2NETP (stages=U2NETP_STAGES). forward returns the 7 sigmoid maps
     (d0 fused, d1..d6), each [N, out_ch, H, W]; d0 is the prediction."""
@@ -166,18 +185,7 @@ class U2Net(nn.Module):
         self.pool = make_pool()
 
     def forward(self, x):
-        p = self.pool
-        hx1 = self.stage1(x)
-        hx2 = self.stage2(p(hx1))
-        hx3 = self.stage3(p(hx2))
-        hx4 = self.stage4(p(hx3))
-        hx5 = self.stage5(p(hx4))
-        hx6 = self.stage6(p(hx5))
-        hx5d = self.stage5d(torch.cat((upsample_like(hx6, hx5), hx5), 1))
-        hx4d = self.stage4d(torch.cat((upsample_like(hx5d, hx4), hx4), 1))
-        hx3d = self.stage3d(torch.cat((upsample_like(hx4d, hx3), hx3), 1))
-        hx2d = self.stage2d(torch.cat((upsample_like(hx3d, hx2), hx2), 1))
-        hx1d = self.stage1d(torch.cat((upsample_like(hx2d, hx1), hx1), 1))
+        hx1d, hx2d, hx3d, hx4d, hx5d, hx6 = decoder_features(self, x)
         d1 = self.side1(hx1d)
         sides = [d1] + [upsample_like(getattr(self, "side%d" % k)(t), d1)
                         for k, t in zip(range(2, 7), [hx2d, hx3d, hx4d, hx5d, hx6])]
@@ -209,20 +217,7 @@ class ISNetDIS(nn.Module):
         self.pool = make_pool()
 
     def forward(self, x):
-        p = self.pool
-        hxin = self.conv_in(x)
-        hx1 = self.stage1(hxin)
-        hx2 = self.stage2(p(hx1))
-        hx3 = self.stage3(p(hx2))
-        hx4 = self.stage4(p(hx3))
-        hx5 = self.stage5(p(hx4))
-        hx6 = self.stage6(p(hx5))
-        hx5d = self.stage5d(torch.cat((upsample_like(hx6, hx5), hx5), 1))
-        hx4d = self.stage4d(torch.cat((upsample_like(hx5d, hx4), hx4), 1))
-        hx3d = self.stage3d(torch.cat((upsample_like(hx4d, hx3), hx3), 1))
-        hx2d = self.stage2d(torch.cat((upsample_like(hx3d, hx2), hx2), 1))
-        hx1d = self.stage1d(torch.cat((upsample_like(hx2d, hx1), hx1), 1))
-        feats = [hx1d, hx2d, hx3d, hx4d, hx5d, hx6]
+        feats = decoder_features(self, self.conv_in(x))
         return [torch.sigmoid(upsample_like(getattr(self, "side%d" % k)(t), x)) for k, t in enumerate(feats, 1)]
 
 
