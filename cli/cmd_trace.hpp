@@ -1,6 +1,6 @@
 // cli/cmd_trace.hpp — `pixforge trace`: one forward pass with the per-layer tracer of nn/trace.hpp, for learners.
 //
-//   pixforge trace MODEL.safetensors IN [--dump PATTERN] [--dump-dir DIR] [--channels N] [--threads N]
+//   pixforge trace MODEL.safetensors IN [--dump PATTERN] [--dump-dir DIR] [--channels N] [--threads N] [--warmup N]
 //
 // Prints one line per layer call (dotted PyTorch name, torch.nn type, output shape, wall time, FLOPs) and the
 // totals; with --dump, writes the feature maps of the layers whose names match PATTERN ('*' and '?' wildcards) as
@@ -42,6 +42,8 @@ const char* const kTraceHelp =
     "                   (a layer called k > 1 times: DIR/<name>-k.png)\n"
     "  --channels N     channels per picture (default 16)\n"
     "  --threads N      worker threads (default: all cores, or OMP_NUM_THREADS)\n"
+    "  --warmup N       untraced forward passes first (default 0): the traced pass then leaves out one-time\n"
+    "                   work (Winograd weight transforms, first-touch page faults of new feature maps)\n"
     "  --help           this text\n";
 
 std::string trace_human_flops(double f) {
@@ -59,9 +61,10 @@ int cmd_trace(const std::vector<std::string>& args) {
   std::string pattern, dump_dir = "trace";
   int64_t channels = 16;
   int threads = 0;
+  int64_t warmup = 0;
   ArgParser p("trace", kTraceHelp);
   p.text("--dump", pattern).text("--dump-dir", dump_dir).integer("--channels", channels, 1, 4096);
-  p.integer("--threads", threads, 1, 1024);
+  p.integer("--threads", threads, 1, 1024).integer("--warmup", warmup, 0, 100);
   if (!p.parse(args)) return kOk;
   p.expect_positional(2, "MODEL.safetensors IN");
   const std::vector<std::string>& pos = p.positional();
@@ -74,6 +77,10 @@ int cmd_trace(const std::vector<std::string>& args) {
                                                  " channels; images give 1 (gray) or 3 (RGB)"));
   const pf::Image image = pf::load_image(pos[1], int(info.in_channels));
   const pf::Tensor<float> x = pf::image_to_tensor(image, info.range);  // [1, Cin, H, W] in the model's range
+
+  pf::RunOptions opt;
+  opt.tile = 0;
+  for (int64_t i = 0; i < warmup; ++i) pipe.run_tensor(x, opt);
 
   pf::TraceRecorder rec(pipe.model());
   std::map<std::string, int> calls;
@@ -93,8 +100,6 @@ int cmd_trace(const std::vector<std::string>& args) {
       dump_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - d0).count();
     };
   }
-  pf::RunOptions opt;
-  opt.tile = 0;
   const auto t0 = std::chrono::steady_clock::now();
   {
     pf::TraceScope scope(rec);
