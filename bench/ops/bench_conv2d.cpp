@@ -8,6 +8,9 @@
 //   pct_cpu       FLOPs / process CPU time / peak1: efficiency per core-second actually received. On a shared,
 //                 overloaded machine wall-clock rates mostly measure the other processes; CPU time does not
 //                 (OpenMP threads spinning at a barrier count as busy, so it still charges imbalance).
+//   pct_il        FLOPs / process CPU time of the kernel calls / peak_il_gflops, the mean of FMA-peak samples taken
+//                 on the same threads between iterations (untimed): the efficiency at the clock the kernel ran
+//                 at, which on this VM drops ≈ 15 % while the other core runs AVX-512 work (peak1 keeps the best).
 // Compare variants within one run.
 // BM_conv2d_direct_into writes into one output allocated before the loop: the kernel without the first touch of a
 // fresh output (tensors ≥ 1 MiB are new mmap'ed pages, and on this VM a 4 KiB page fault costs ≈ 1.7 µs, about a
@@ -42,6 +45,13 @@ struct ConvShape {
 using bench::cpu_seconds;
 using bench::fma_peak_one_thread;
 
+// Adds one FMA-peak sample on the benchmark's threads, outside the timed part (bench_peak.hpp, fma_peak_sample).
+void sample_peak(benchmark::State& state, double& sum) {
+  state.PauseTiming();
+  sum += bench::fma_peak_sample(int(state.range(0)));
+  state.ResumeTiming();
+}
+
 using ConvFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                  const Conv2dParams&);
 
@@ -55,15 +65,17 @@ void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
   const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin / s.groups * s.k * s.k);
-  double best = 1e30;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  double best = 1e30, cpu = 0.0, peak_il = 0.0;
   for (auto _ : state) {
+    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(fn(x, w, b, p));
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    cpu += cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    sample_peak(state, peak_il);
   }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
   bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
+  bench::set_interleaved_peak_counters(state, flops, cpu, peak_il / double(state.iterations()));
   set_num_threads(0);
 }
 
@@ -78,17 +90,19 @@ void run_conv_into(benchmark::State& state, const ConvShape& s) {
   Tensor<float> y = Tensor<float>::zeros(conv2d_output_shape(x.shape(), w.shape(), p));
   const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(y.numel()) * double(s.cin / s.groups * s.k * s.k);
-  double best = 1e30;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  double best = 1e30, cpu = 0.0, peak_il = 0.0;
   for (auto _ : state) {
+    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto t0 = std::chrono::steady_clock::now();
     conv2d_direct_into(x, w, b, p, y);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    cpu += cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    sample_peak(state, peak_il);
   }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
   bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
+  bench::set_interleaved_peak_counters(state, flops, cpu, peak_il / double(state.iterations()));
   set_num_threads(0);
 }
 

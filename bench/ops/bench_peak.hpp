@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include <time.h>
 
+#include "pixforge/core/parallel.hpp"
 #include "pixforge/ops/conv2d_direct_kernel.hpp"
 
 namespace pixforge {
@@ -25,33 +27,49 @@ inline double cpu_seconds(clockid_t clock) {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-inline double fma_peak_one_thread() {
+// FLOP/s of one run of 16 independent FMA chains, `iters` steps each, in thread CPU time.
+inline double fma_peak_run(int64_t iters) {
   using S = detail::SimdBest;
   constexpr int kChains = 16;
-  constexpr int64_t kIters = 1 << 14;
-  double best = 0.0;
-  for (int run = 0; run < 20; ++run) {
-    // Different start values: with 16 identical chains GCC may keep one (it did once direct_tile stopped being
-    // inlined into bench_conv2d), a single latency-bound chain that this count then reports as twice the peak.
-    S::V acc[kChains];
-    for (int c = 0; c < kChains; ++c) {
-      const float start = float(c) * 1e-3f;
-      acc[c] = S::bcast(&start);
-    }
-    const float a_val = 0.999999f, b_val = 1e-7f;
-    const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
-    const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-    for (int64_t i = 0; i < kIters; ++i)
-#pragma GCC unroll 16
-      for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
-    const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
-    float sink[S::W];
-    for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
-    S::store_n(sink, acc[0], S::W);  // acc stays in registers (taking its address would put it in memory)
-    benchmark::DoNotOptimize(sink);
-    best = std::max(best, 2.0 * kChains * S::W * double(kIters) / sec);
+  // Different start values: with 16 identical chains GCC may keep one (it did once direct_tile stopped being
+  // inlined into bench_conv2d), a single latency-bound chain that this count then reports as twice the peak.
+  S::V acc[kChains];
+  for (int c = 0; c < kChains; ++c) {
+    const float start = float(c) * 1e-3f;
+    acc[c] = S::bcast(&start);
   }
+  const float a_val = 0.999999f, b_val = 1e-7f;
+  const S::V a = S::bcast(&a_val), b = S::bcast(&b_val);
+  const double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+  for (int64_t i = 0; i < iters; ++i)
+#pragma GCC unroll 16
+    for (int c = 0; c < kChains; ++c) acc[c] = S::fma(acc[c], a, b);
+  const double sec = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
+  float sink[S::W];
+  for (int c = 1; c < kChains; ++c) acc[0] = S::add(acc[0], acc[c]);
+  S::store_n(sink, acc[0], S::W);  // acc stays in registers (taking its address would put it in memory)
+  benchmark::DoNotOptimize(sink);
+  return 2.0 * kChains * S::W * double(iters) / sec;
+}
+
+inline double fma_peak_one_thread() {
+  double best = 0.0;
+  for (int run = 0; run < 20; ++run) best = std::max(best, fma_peak_run(int64_t(1) << 14));
   return best;
+}
+
+// A short peak sample (best of 3 runs of ~40 µs) on each of `threads` threads at once, FLOP/s of one thread
+// averaged over them. Taken between a benchmark's iterations, it sees the clock the kernel saw: on this 2-core VM
+// one thread's peak reads ≈ 216 GFLOP/s with the other core idle but ≈ 180–190 while the other core runs AVX-512
+// work (bench/NOTES.md, "direct", session 5), and fma_peak_one_thread's best of 20 keeps the highest.
+inline double fma_peak_sample(int threads) {
+  std::vector<double> rate(size_t(std::max(threads, 1)), 0.0);
+  parallel_for(0, int64_t(rate.size()), [&](int64_t t) {
+    for (int run = 0; run < 3; ++run) rate[size_t(t)] = std::max(rate[size_t(t)], fma_peak_run(int64_t(1) << 13));
+  });
+  double sum = 0.0;
+  for (double r : rate) sum += r;
+  return sum / double(rate.size());
 }
 
 // The conv benches' counters against `peak1` (FLOP/s of one thread): flops (rate by wall time), pct_peak (the same
@@ -65,6 +83,14 @@ inline void set_peak_counters(benchmark::State& state, double flops, double thre
   state.counters["pct_best"] = 100.0 * flops / best / (threads * peak1);
   state.counters["pct_cpu"] = 100.0 * flops * double(state.iterations()) / cpu / peak1;
   state.counters["peak1_gflops"] = peak1 * 1e-9;
+}
+
+// pct_il: FLOPs / kernel CPU time / (threads' mean peak sampled between iterations, fma_peak_sample), the efficiency
+// at the clock the kernel actually ran at; peak_il_gflops: that sampled peak of one thread.
+inline void set_interleaved_peak_counters(benchmark::State& state, double flops, double kernel_cpu,
+                                          double peak_il) {
+  state.counters["pct_il"] = 100.0 * flops * double(state.iterations()) / kernel_cpu / peak_il;
+  state.counters["peak_il_gflops"] = peak_il * 1e-9;
 }
 
 }  // namespace bench
