@@ -1,6 +1,8 @@
 // The map cache behind large tensor storage (core/map_cache.hpp): a freed map is reused by the next allocation of
 // its size, the maps kept never push the resident tensor memory above the peak of maps in use, and
 // release_cached_tensor_maps() gives them back to the OS.
+#include <sys/resource.h>
+
 #include "pixforge/core/tensor.hpp"
 #include "test_util.hpp"
 
@@ -38,15 +40,21 @@ TEST_CASE("map cache: a freed map is reused by the next allocation of its size, 
 TEST_CASE("map cache: cached maps never lift resident tensor memory above the peak of maps in use") {
   if (!detail::kTensorMmap) return;
   release_cached_tensor_maps();
-  { const Tensor<float> big = touched(28, 1.0f); }  // peak 28 MiB in use; now cached
+  const float* big_data = nullptr;
+  {
+    const Tensor<float> big = touched(28, 1.0f);  // peak 28 MiB in use; now cached
+    big_data = big.data();
+  }
   const int64_t before = test::vm_rss_kib();
   {
-    // A 20 MiB request cannot take the 28 MiB map (more than 1/8 larger); 20 new + 28 cached would exceed the
-    // 28 MiB peak, so the cached map is unmapped first.
+    // A 20 MiB request takes the head of the 28 MiB map (more than 1/8 larger) and its 8 MiB tail is unmapped:
+    // 20 new + 28 cached would exceed the 28 MiB peak.
     const Tensor<float> t = touched(20, 2.0f);
     const int64_t during = test::vm_rss_kib();
-    MESSAGE("VmRSS KiB with 28 MiB cached ", before, ", with a new 20 MiB map ", during);
+    MESSAGE("VmRSS KiB with 28 MiB cached ", before, ", with 20 MiB of it in use ", during);
     CHECK(during - before <= 2 * 1024);  // not +20 MiB
+    CHECK(before - during >= 6 * 1024);  // the tail is given back
+    CHECK(t.data() == big_data);         // the head, no fresh pages
     CHECK(detail::MapCache::instance().cached_bytes() == 0);
   }
   {
@@ -60,6 +68,31 @@ TEST_CASE("map cache: cached maps never lift resident tensor memory above the pe
   {
     const Tensor<float> c = Tensor<float>::empty(Shape{20 * kMiB / 4});
     CHECK(detail::MapCache::instance().cached_bytes() >= size_t(20 * kMiB));
+  }
+  release_cached_tensor_maps();
+}
+
+namespace {
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+}  // namespace
+
+TEST_CASE("map cache: a request larger than every cached map grows the largest one, faulting only the growth") {
+  if (!detail::kTensorMmap) return;
+  release_cached_tensor_maps();
+  { const Tensor<float> a = touched(12, 1.0f); }  // 12 MiB resident, cached
+  const long before = minor_faults();
+  {
+    const Tensor<float> b = touched(20, 2.0f);  // writes all 20 MiB
+    const long faults = minor_faults() - before;
+    MESSAGE("minor faults filling a 20 MiB tensor with a 12 MiB map cached: ", faults, " (a fresh map: ~5120)");
+    CHECK(faults < 3 * 1024);  // ~8 MiB of 4 KiB pages (fewer with huge pages), not 20 MiB
+    CHECK(b.data()[0] == 2.0f);
+    CHECK(b.data()[b.numel() - 1] == 2.0f);
+    CHECK(detail::MapCache::instance().cached_bytes() == 0);
   }
   release_cached_tensor_maps();
 }

@@ -12,8 +12,13 @@
 // falling between layers, and between passes until release_cached_tensor_maps() (or limits().tensor_map_cache =
 // false) gives it back.
 //
-// Reuse takes a cached map of exactly the requested page-rounded size, or up to 1/8 larger. Maps are not cleared on
-// reuse: Tensor::empty() storage is uninitialised by contract (zeros()/full() fill it).
+// Reuse takes a cached map of exactly the requested page-rounded size, or up to 1/8 larger, whole. Failing that, a
+// larger cached map gives its head (its tail is unmapped), or else the largest cached map, smaller than the request,
+// is grown by mremap (its resident pages move with it; only the growth is fresh): a single pass of a cascade whose
+// maps change size layer by layer (Real-CUGAN: 1.58 GB of fresh maps for a 0.66 GB peak at 512², one page fault
+// each) then faults only what the peak needs. Either way in use + cached never grows by more than a fresh map of
+// the request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by contract
+// (zeros()/full() fill it).
 #pragma once
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -44,19 +49,41 @@ class MapCache {
     std::lock_guard<std::mutex> lock(mutex_);
     if (use_cache) {
       auto it = free_.lower_bound(size);
-      if (it != free_.end() && it->first <= size + size / 8) {
+      if (it != free_.end()) {
         void* p = it->second;
-        *mapped = it->first;
-        cached_ -= it->first;
+        const size_t have = it->first;
+        cached_ -= have;
         free_.erase(it);
+        if (have > size + size / 8) {  // much larger: keep its head, give the tail back
+          munmap(static_cast<char*>(p) + size, have - size);
+          *mapped = size;
+        } else {
+          *mapped = have;
+        }
         note_in_use(*mapped);
         return p;
       }
     }
-    // No map of this size: give back cached maps until the new one fits under the peak.
+    // No cached map this large: give back cached maps until the new one fits under the peak, but keep the largest
+    // one to grow when it is all that has to go.
     const size_t limit = std::max(peak_, in_use_ + size);
+    void* grow = nullptr;
+    size_t grow_size = 0;
+#if defined(__linux__) && defined(MREMAP_MAYMOVE)
+    if (use_cache && !free_.empty()) {
+      auto largest = std::prev(free_.end());
+      grow = largest->second, grow_size = largest->first;
+      cached_ -= grow_size;
+      free_.erase(largest);
+    }
+#endif
     while (!free_.empty() && in_use_ + size + cached_ > limit) unmap_largest();
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = MAP_FAILED;
+    if (grow != nullptr) {
+      p = mremap(grow, grow_size, size, MREMAP_MAYMOVE);
+      if (p == MAP_FAILED) munmap(grow, grow_size);
+    }
+    if (p == MAP_FAILED) p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
 #ifdef MADV_HUGEPAGE
     // Transparent huge pages ("madvise" mode is common): one fault per 2 MiB instead of per 4 KiB. Advice only.
