@@ -75,7 +75,10 @@ double prepare_weights(const Module& net) {
     const auto* conv = dynamic_cast<const Conv2d*>(named.second);
     if (conv == nullptr) continue;
     const Tensor<float> probe = Tensor<float>::empty({1, conv->weight.size(1) * conv->params.groups, 1, 1});
-    if (detail::conv2d_winograd_preferred(probe, conv->weight, conv->params)) conv->weight_cache.winograd(conv->weight);
+    // Layers whose transformed weights the library does not keep (winograd_streams_weights) transform them per call.
+    if (detail::conv2d_winograd_preferred(probe, conv->weight, conv->params) &&
+        !detail::winograd_streams_weights(conv->weight.shape()))
+      conv->weight_cache.winograd(conv->weight);
   }
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }

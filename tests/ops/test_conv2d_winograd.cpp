@@ -128,6 +128,47 @@ TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups 
   check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "vs conv2d_ref");
 }
 
+TEST_CASE("conv2d_winograd: streamed weights give the prepared weights' bits, for any thread count") {
+  // 201 x 290 channels: 8.4 MiB of transformed weights, so conv2d_winograd without prepared weights streams them
+  // (winograd_streams_weights), in 4 output-channel groups (the last one partial, its last block too) over 1 chunk
+  // range (1 thread) or 2 (4 threads); 2 images of 75 tiles (2 chunks each).
+  const Tensor<float> x = random_tensor({2, 290, 20, 60}, 81);
+  const Tensor<float> wt = make_weight(201, 290, 82), b = random_tensor({201}, 83);
+  const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
+  REQUIRE(detail::winograd_streams_weights(wt.shape()));
+  CHECK_FALSE(detail::winograd_streams_weights(Shape{128, 128, 3, 3}));
+  const auto u = winograd_transform_weights(wt);
+  const Tensor<float> prepared = conv2d_winograd(x, wt, b, p, u.get());
+  set_num_threads(1);
+  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(4);
+  const Tensor<float> y4 = conv2d_winograd(x, wt, b, p);
+  set_num_threads(0);
+  test::check_equal(y1, prepared, "streamed (1 thread) vs prepared");
+  test::check_equal(y4, prepared, "streamed (4 threads) vs prepared");
+  check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "streamed vs conv2d_ref");
+  // The cache keeps nothing for such weights: the dispatcher streams them.
+  ConvWeightCache cache;
+  test::check_equal(detail::conv2d_winograd_cached(x, wt, b, p, &cache), prepared, "cached call of a streamed layer");
+  CHECK(cache.builds() == 0);
+}
+
+TEST_CASE("winograd_transform_weights: the blocked transform gives wino_kernel_transform's bits") {
+  const Tensor<float> wt = make_weight(13, 7, 91);  // 13 output channels: the last block partial
+  const auto u = winograd_transform_weights(wt);
+  const int64_t ocb = u->ocb, nocb = (13 + ocb - 1) / ocb;
+  double k[6][6];
+  for (int64_t oc = 0; oc < nocb * ocb; ++oc)
+    for (int64_t ic = 0; ic < 7; ++ic) {
+      if (oc < 13) detail::wino_kernel_transform(wt.data() + (oc * 7 + ic) * 9, k);
+      for (int64_t xi = 0; xi < 36; ++xi) {
+        const float want = oc < 13 ? float(k[xi / 6][xi % 6]) : 0.0f;
+        const float got = u->u[size_t(((xi * nocb + oc / ocb) * 7 + ic) * ocb + oc % ocb)];
+        REQUIRE(std::memcmp(&got, &want, sizeof(float)) == 0);
+      }
+    }
+}
+
 // ReLU / LeakyReLU are applied inside the output transform in AVX-512 builds (wino_fuses_act); elsewhere by a pass
 // over the rows. Either way the bits must be those of apply_act on the un-activated output, NaN and -0 included.
 TEST_CASE("conv2d_winograd: fused activation gives apply_act's bits") {

@@ -63,13 +63,16 @@
 //                        in AVX-512 builds) straight into y, other activations on the unit's rows while in cache.
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
 //                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
-//                        (4× the weights).
+//                        (4× the weights) — or, for weights of ≥ 8 MiB transformed and no prepared ones given
+//                        ("streamed", detail::winograd_streams_weights), one output-channel group's transform per
+//                        thread (36·64·Cin floats), made by the work unit before its GEMMs: same U, same bits.
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
 // Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
 // kWinoIcBlock (64), the block sums added in order, then the output transform — fixed by Cin alone, so the bits do
 // not depend on the thread count, the chunking or the map size (only on the 6×6 input patch of the tile).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -110,6 +113,37 @@ inline void wino_kernel_transform(const float* g, double u[6][6]) {
     }
 }
 
+// U = G g Gᵀ of one block of output channels [ob·OCB, ob·OCB + OCB) for every input channel, in the fast kernel's
+// layout: dst[ξ·xi_stride + ic·OCB + o], zero for channels ≥ cout. The same double operations as
+// wino_kernel_transform per kernel (so the same bits), laid out across the block's channels so they vectorise: one
+// kernel at a time with 36 scattered stores took ~200 ns per kernel (IS-Net: 0.7 s for its 3.5 M kernels), too
+// slow for the weights conv2d_winograd transforms per call (winograd_streams_weights).
+template <int OCB>
+inline void wino_transform_block(const float* w, int64_t cout, int64_t cin, int64_t ob, float* dst, int64_t xi_stride) {
+  const int64_t oc0 = ob * OCB, valid = std::min<int64_t>(OCB, cout - oc0);
+  for (int64_t ic = 0; ic < cin; ++ic) {
+    double g[9][OCB], gg[6][3][OCB];
+    for (int o = 0; o < OCB; ++o)
+      for (int t = 0; t < 9; ++t) g[t][o] = o < valid ? double(w[((oc0 + o) * cin + ic) * 9 + t]) : 0.0;
+    for (int i = 0; i < 6; ++i)
+      for (int b = 0; b < 3; ++b)
+        for (int o = 0; o < OCB; ++o) {
+          double s = 0;
+          for (int a = 0; a < 3; ++a) s += kWinoG[i][a] * g[a * 3 + b][o];
+          gg[i][b][o] = s;
+        }
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j) {
+        float* d = dst + (6 * i + j) * xi_stride + ic * OCB;
+        for (int o = 0; o < OCB; ++o) {
+          double s = 0;
+          for (int b = 0; b < 3; ++b) s += gg[i][b][o] * kWinoG[j][b];
+          d[o] = o < valid ? float(s) : 0.0f;
+        }
+      }
+  }
+}
+
 inline bool conv2d_winograd_applicable(const Tensor<float>& weight, const Conv2dParams& p) {
   return weight.dim() == 4 && weight.size(2) == 3 && weight.size(3) == 3 && p.stride_h == 1 && p.stride_w == 1 &&
          p.dilation_h == 1 && p.dilation_w == 1 && p.groups == 1;
@@ -145,16 +179,24 @@ inline std::shared_ptr<const WinogradWeights> winograd_transform_weights(const T
   out->cout = cout;
   out->cin = cin;
   out->ocb = ocb;
-  out->u.assign(size_t(36 * nocb * cin * ocb), 0.0f);
-  double u[6][6];
-  for (int64_t oc = 0; oc < cout; ++oc)
-    for (int64_t ic = 0; ic < cin; ++ic) {
-      detail::wino_kernel_transform(weight.data() + (oc * cin + ic) * 9, u);
-      for (int64_t xi = 0; xi < 36; ++xi)
-        out->u[size_t(((xi * nocb + oc / ocb) * cin + ic) * ocb + oc % ocb)] = float(u[xi / 6][xi % 6]);
-    }
+  out->u.resize(size_t(36 * nocb * cin * ocb));
+  for (int64_t ob = 0; ob < nocb; ++ob)
+    detail::wino_transform_block<detail::SimdBest::kOcb>(weight.data(), cout, cin, ob, out->u.data() + ob * cin * ocb,
+                                                         nocb * cin * ocb);
   return out;
 }
+
+namespace detail {
+// Weights whose transform would be at least this big are not kept (ConvWeightCache) but transformed per call,
+// block by block into a per-thread buffer right before the GEMM reads them (conv2d_winograd "streamed"). They are
+// the deep, wide layers with small maps (IS-Net: 12 layers with 256–1024 channels held 378 of its 476 MiB of
+// transformed weights), where a call reads its whole U from memory once per chunk of tiles anyway, and reading the
+// 4× smaller weights instead costs less than the transform adds (bench/NOTES.md "isnet5").
+constexpr int64_t kWinoStreamMinBytes = int64_t(8) << 20;
+inline bool winograd_streams_weights(const Shape& w) {
+  return w.rank() == 4 && 36 * w[0] * w[1] * int64_t(sizeof(float)) >= kWinoStreamMinBytes;
+}
+}  // namespace detail
 
 // Reference: the formula of the header comment, one loop per index, in double (rounded to float at the end).
 inline Tensor<float> conv2d_winograd_ref(const Tensor<float>& x, const Tensor<float>& weight,
@@ -214,14 +256,19 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   detail::conv2d_winograd_check(x_in, weight_in, bias_in, p, "conv2d_winograd");
   using S = detail::SimdBest;
   constexpr int64_t W = S::W, OCB = S::kOcb;
+  // Without prepared weights, big ones are streamed (transformed per output-channel group inside the work units,
+  // detail::winograd_streams_weights), small ones transformed here once for the call.
+  const bool streamed = prepared == nullptr && detail::winograd_streams_weights(weight_in.shape());
   std::shared_ptr<const WinogradWeights> own;
-  if (prepared == nullptr) {
+  if (prepared == nullptr && !streamed) {
     own = winograd_transform_weights(weight_in);
     prepared = own.get();
   }
-  PIXFORGE_CHECK(prepared->cout == weight_in.size(0) && prepared->cin == weight_in.size(1) && prepared->ocb == OCB,
+  PIXFORGE_CHECK(streamed || (prepared->cout == weight_in.size(0) && prepared->cin == weight_in.size(1) &&
+                              prepared->ocb == OCB),
                  ErrorCode::invalid_argument, "conv2d_winograd: prepared weights are for ", prepared->cout, "x",
                  prepared->cin, " (block ", prepared->ocb, "), weight=", weight_in.shape().str());
+  const Tensor<float> weight = streamed ? weight_in.contiguous() : Tensor<float>();
   const Tensor<float> x = x_in.contiguous(), bias = bias_in.contiguous();
   const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3), cout = weight_in.size(0);
   const Shape ys = conv2d_output_shape(x.shape(), weight_in.shape(), p);
@@ -247,7 +294,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
   const float* xd = x.data();
-  const float* ud = prepared->u.data();
+  const float* ud = streamed ? nullptr : prepared->u.data();
 
   // Small maps (deep U-Net levels: IS-Net's 16² and 32² stages with 512-1024 channels) have fewer chunks than
   // threads: their units are then split further over the groups of output channels (each part transforms the
@@ -257,11 +304,10 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
   const int64_t nsplit = chunks >= 2 * get_num_threads()
                              ? 1
                              : std::min<int64_t>(ngroups, (2 * get_num_threads() + chunks - 1) / chunks);
-  const double unit_flops = 2.0 * 36.0 * double(per * cin * cout) / double(nsplit);
-  parallel_for_work(0, chunks * nsplit, unit_flops, [&](int64_t unit) {
-    const int64_t part = unit % nsplit, n = unit / nsplit / nch, k0 = unit / nsplit % nch * per;
-    const int64_t b_begin = part * ngroups / nsplit * group_blocks,
-                  b_end = std::min(nocb, (part + 1) * ngroups / nsplit * group_blocks);
+  // One chunk (image n, tiles from k0) for the output-channel blocks [b_begin, b_end); the U of block ob is at
+  // ub + ((ξ·u_nocb + ob − u_ob0)·cin + ic)·OCB (the prepared weights, or a streamed group's buffer).
+  const auto run_chunk = [&](int64_t n, int64_t k0, int64_t b_begin, int64_t b_end, const float* ub, int64_t u_nocb,
+                             int64_t u_ob0) {
     const int64_t ntiles = std::min(per, img_tiles - k0), tiles = (ntiles + W - 1) / W * W;
     // ξ strides padded by 16 floats: a multiple of 4 KiB (e.g. 128 channels × 48 tiles) put all 36 rows of a
     // tile's V (or M) in one L1 set, and the transforms' 36 strided stores (loads) evicted each other.
@@ -336,7 +382,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         for (int64_t ob = b0; ob < b0 + nb; ++ob)
           for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kWinoIcBlock) {
             const int64_t cb = std::min(detail::kWinoIcBlock, cin - ic0);
-            const float* u = ud + ((xi * nocb + ob) * cin + ic0) * OCB;
+            const float* u = ub + ((xi * u_nocb + ob - u_ob0) * cin + ic0) * OCB;
             for (int64_t t0 = 0; t0 < tiles; t0 += S::kPv * W) {
               const int pv = int(std::min<int64_t>(S::kPv, (tiles - t0) / W));
               detail::wino_gemm_tile_pv<S>(pv, vbuf + xi * v_xi + ic0 * tiles + t0, tiles, u, cb,
@@ -364,6 +410,31 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         }
       }
     }
+  };
+  if (!streamed) {
+    const double unit_flops = 2.0 * 36.0 * double(per * cin * cout) / double(nsplit);
+    parallel_for_work(0, chunks * nsplit, unit_flops, [&](int64_t unit) {
+      const int64_t part = unit % nsplit;
+      run_chunk(unit / nsplit / nch, unit / nsplit % nch * per, part * ngroups / nsplit * group_blocks,
+                std::min(nocb, (part + 1) * ngroups / nsplit * group_blocks), ud, nocb, 0);
+    });
+    return y;
+  }
+  // Streamed: a unit is one group of output channels over a range of chunks; it transforms the group's weights
+  // into its buffer once, then runs its chunks. Just enough chunk ranges for 2 units per thread, so the weights are
+  // transformed about once per call on small maps (IS-Net's 16²–64² levels: one range). Neither the ranges nor the
+  // thread count change any bit: every output is the same GEMM on the same U as with prepared weights.
+  const int64_t ranges = std::min(chunks, std::max<int64_t>(1, (2 * get_num_threads() + ngroups - 1) / ngroups));
+  const double range_flops = 2.0 * 36.0 * double(img_tiles * n_img * cin) * double(group_blocks * OCB) /
+                             double(ranges);
+  parallel_for_work(0, ngroups * ranges, range_flops, [&](int64_t unit) {
+    const int64_t b0 = unit / ranges * group_blocks, nb = std::min(group_blocks, nocb - b0), r = unit % ranges;
+    const int64_t xi_stride = nb * cin * OCB;
+    float* ub = detail::thread_scratch<23>(36 * xi_stride);
+    for (int64_t ob = b0; ob < b0 + nb; ++ob)
+      detail::wino_transform_block<OCB>(weight.data(), cout, cin, ob, ub + (ob - b0) * cin * OCB, xi_stride);
+    for (int64_t c = r * chunks / ranges; c < (r + 1) * chunks / ranges; ++c)
+      run_chunk(c / nch, c % nch * per, b0, b0 + nb, ub, nb, b0);
   });
   return y;
 }
@@ -376,7 +447,8 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
 // tensor viewing caller memory — which a version counter bumped by non-const accessors could not (a pointer
 // obtained once can be written at any time); only a 2^-64 hash collision could keep an edited weight's old
 // transform. The hash costs one read of the weights per call (bench: BM_winograd_cache_hit), far below the
-// transform it saves (BM_winograd_prepare). Memory: the transformed weights only (4× the weights: 36 values per 9);
+// transform it saves (BM_winograd_prepare). Layers with streamed weights (detail::winograd_streams_weights) do not use
+// it: conv2d() transforms them per call. Memory: the transformed weights only (4× the weights: 36 values per 9);
 // an exact copy for byte comparison cost 1× the weights more (≈ 100 MiB for IS-Net, bench/NOTES.md).
 namespace detail {
 // 64-bit hash of n bytes: four independent multiply–rotate lanes over 32-byte blocks (fast, vectorisable), the
@@ -459,7 +531,7 @@ inline bool conv2d_winograd_preferred(const Tensor<float>& x, const Tensor<float
 inline Tensor<float> conv2d_winograd_cached(const Tensor<float>& x, const Tensor<float>& weight,
                                             const Tensor<float>& bias, const Conv2dParams& p,
                                             const ConvWeightCache* cache) {
-  if (cache == nullptr) return conv2d_winograd(x, weight, bias, p);
+  if (cache == nullptr || winograd_streams_weights(weight.shape())) return conv2d_winograd(x, weight, bias, p);
   const std::shared_ptr<const WinogradWeights> u = cache->winograd(weight);
   return conv2d_winograd(x, weight, bias, p, u.get());
 }
