@@ -79,6 +79,27 @@ TEST_CASE("isnet: forward (side 1 only, early releases) == forward_all()[0] bit 
   test::check_equal(x, keep, "isnet input untouched");
 }
 
+// The decoder's memory plan: each level's two inputs are released once their concatenation exists, so the pass
+// peaks at 3.25 stage-1-sized maps (building stage1d's input: hx1, hx2d at a quarter, the 2-map concatenation;
+// also 3 in stage1's last level and in stage1d's rebnconvin), not 4.25 (hx1 and hx2d kept alive through stage1d,
+// measured before the change).
+TEST_CASE("isnet: forward peaks at 3.25 stage-1 maps (decoder inputs released before the stage runs)") {
+  ISNetDIS::Config cfg;
+  cfg.width_divisor = 4;
+  cfg.normalize = "none";
+  ISNetDIS net(cfg);
+  test::det_fill_module(net);
+  const Tensor<float> x = test::det_input({1, 3, 128, 128});
+  (void)net.forward(x);  // warm-up: per-layer caches are not part of the pass
+  TensorMemoryTracker mem;
+  const Tensor<float> y = net.forward(x);
+  const int64_t map = (16 * 64 * 64 * 4 + 63) / 64 * 64;  // [1, 64/4, 64, 64]: hx1, hxin, hx1d
+  MESSAGE("isnet /4 at 128²: peak ", mem.peak_bytes(), " bytes = ", double(mem.peak_bytes()) / double(map),
+          " stage-1 maps");
+  CHECK(mem.peak_bytes() <= 3 * map + map / 2);
+  CHECK(mem.peak_bytes() >= 3 * map);
+}
+
 TEST_CASE("isnet: parameter count, keys, normalisation, registry") {
   ISNetDIS full;
   CHECK(full.parameter_count() == 44046790);  // part-a §9(b)
