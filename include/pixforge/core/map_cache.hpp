@@ -13,11 +13,11 @@
 // false) gives it back.
 //
 // Reuse takes a cached map of exactly the requested page-rounded size, or up to 1/8 larger, whole. Failing that, a
-// larger cached map gives its head (its tail is unmapped), or else the largest cached map, smaller than the request,
-// is grown by mremap (its resident pages move with it; only the growth is fresh): a single pass of a cascade whose
+// larger cached map gives its head (its tail stays cached), or else the request is assembled from cached maps by
+// mremap (assemble(): their resident pages move into it; only the rest is fresh): a single pass of a cascade whose
 // maps change size layer by layer (Real-CUGAN: 1.58 GB of fresh maps for a 0.66 GB peak at 512², one page fault
-// each) then faults only what the peak needs. Either way in use + cached never grows by more than a fresh map of
-// the request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by contract
+// per 4 KiB) then faults little more than its peak. in use + cached grows by at most what a fresh map of the
+// request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by contract
 // (zeros()/full() fill it).
 #pragma once
 
@@ -50,41 +50,28 @@ class MapCache {
     if (use_cache) {
       auto it = free_.lower_bound(size);
       if (it != free_.end()) {
-        void* p = it->second;
+        char* p = static_cast<char*>(it->second);
         const size_t have = it->first;
-        cached_ -= have;
         free_.erase(it);
-        if (have > size + size / 8) {  // much larger: keep its head, give the tail back
-          munmap(static_cast<char*>(p) + size, have - size);
+        *mapped = have;
+        if (have > size + size / 8) {  // much larger: its head serves, its tail stays cached (resident either way)
+          free_.emplace(have - size, p + size);
           *mapped = size;
-        } else {
-          *mapped = have;
         }
+        cached_ -= *mapped;
         note_in_use(*mapped);
         return p;
       }
     }
-    // No cached map this large: give back cached maps until the new one fits under the peak, but keep the largest
-    // one to grow when it is all that has to go.
+    // No cached map this large: assemble the new one from cached maps where the OS allows, then give back cached
+    // maps until in use + cached fits under the peak again.
     const size_t limit = std::max(peak_, in_use_ + size);
-    void* grow = nullptr;
-    size_t grow_size = 0;
-#if defined(__linux__) && defined(MREMAP_MAYMOVE)
-    if (use_cache && !free_.empty()) {
-      auto largest = std::prev(free_.end());
-      grow = largest->second, grow_size = largest->first;
-      cached_ -= grow_size;
-      free_.erase(largest);
-    }
-#endif
+    void* p = use_cache ? assemble(size) : nullptr;
     while (!free_.empty() && in_use_ + size + cached_ > limit) unmap_largest();
-    void* p = MAP_FAILED;
-    if (grow != nullptr) {
-      p = mremap(grow, grow_size, size, MREMAP_MAYMOVE);
-      if (p == MAP_FAILED) munmap(grow, grow_size);
+    if (p == nullptr) {
+      p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return nullptr;
     }
-    if (p == MAP_FAILED) p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return nullptr;
 #ifdef MADV_HUGEPAGE
     // Transparent huge pages ("madvise" mode is common): one fault per 2 MiB instead of per 4 KiB. Advice only.
     if (huge_pages && size >= (size_t(4) << 20)) madvise(p, size, MADV_HUGEPAGE);
@@ -124,6 +111,41 @@ class MapCache {
   void note_in_use(size_t size) {
     in_use_ += size;
     if (in_use_ > peak_) peak_ = in_use_;
+  }
+  // A map of `size` bytes built from cached maps, all smaller than `size` (Linux mremap): the largest is grown in
+  // place or moved, and the next largest ones are moved into its fresh tail (MREMAP_FIXED replaces the not yet
+  // touched pages there), the last one only in part (its rest stays cached). Their resident pages move with them, so
+  // only what is still missing faults. nullptr when nothing is cached or the OS refuses the first step; a later
+  // refusal (e.g. a cached map that spans several VMAs after an earlier assembly) only leaves more fresh pages.
+  void* assemble(size_t size) {
+#if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
+    if (free_.empty()) return nullptr;
+    auto largest = std::prev(free_.end());
+    const size_t base_size = largest->first;
+    void* base = mremap(largest->second, base_size, size, MREMAP_MAYMOVE);
+    if (base == MAP_FAILED) return nullptr;  // stays cached
+    free_.erase(largest);
+    cached_ -= base_size;
+    size_t filled = base_size;
+    while (filled < size && !free_.empty()) {
+      auto next = std::prev(free_.end());
+      char* q = static_cast<char*>(next->second);
+      const size_t have = next->first, take = std::min(have, size - filled);
+      if (mremap(q, take, take, MREMAP_MAYMOVE | MREMAP_FIXED, static_cast<char*>(base) + filled) == MAP_FAILED)
+        break;  // stays cached
+      free_.erase(next);
+      cached_ -= have;
+      if (take < have) {
+        free_.emplace(have - take, q + take);
+        cached_ += have - take;
+      }
+      filled += take;
+    }
+    return base;
+#else
+    (void)size;
+    return nullptr;
+#endif
   }
   void unmap_largest() {
     auto it = std::prev(free_.end());
