@@ -1,4 +1,4 @@
-"""peer_opencv — the OpenCV DNN side of the peer benchmark (bench/peers/run_peers.py). Run with Debian's /usr/bin/python3.
+"""peer_opencv — the OpenCV DNN side of the peer benchmark (bench/peers/run_peers.py). Debian's /usr/bin/python3.
 
     /usr/bin/python3 bench/peers/peer_opencv.py MODEL.onnx INPUT.f32 N,C,H,W THREADS [OUTPUT.f32]
 

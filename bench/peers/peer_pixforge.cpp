@@ -3,10 +3,19 @@
 //   peer_pixforge WEIGHTS.safetensors INPUT.f32 N,C,H,W THREADS [OUTPUT.f32]
 //
 // Loads the network a converted weight file describes (not timed), reads the network input as raw little-endian
-// float32 (already pre-padded: exactly what the other runtimes get), runs ONE forward pass with THREADS threads and
-// prints one JSON line {"run_ms": ..., "dims": [...], "vmhwm_kb": ...}. The forward is the first one of the process
-// (cold, like every peer driver here), so lazy allocations are part of it in every runtime alike. The output tensor
-// is written as raw float32 when OUTPUT is given, so the harness can compare it with the peers' outputs.
+// float32 (already pre-padded: exactly what the other runtimes get), runs the network ONCE with THREADS threads and
+// prints one JSON line {"run_ms": ..., "dims": [...], "vmhwm_kb": ..., "tiles": ...}. The run is the first one of
+// the process (cold, like every peer driver here), so lazy allocations are part of it in every runtime alike. The
+// output tensor is written as raw float32 when OUTPUT is given, so the harness can compare it with the peers'.
+//
+// What runs is what the library's users run: Pipeline::run_tensor (pipeline.hpp) with the default RunOptions, as
+// `pixforge run` does: the automatic tile plan (memory budget 512 MiB; tiles also where their exact context costs
+// <= 10 % extra work, RunOptions::max_tile_overhead), the model's own padding (pre_pad, border mode). It gets the
+// image, i.e. the network input with the harness's padding cut off again (the same reflect/replicate padding as
+// the reference apps, so the pipeline re-pads it to the very same tensor). "tiles" reports the plan (rows x
+// columns @ edge; 1x1@0 = untiled). Environment: PEER_PIXFORGE_MEMORY_MIB=N sets the budget;
+// PEER_PIXFORGE_FORWARD=1 runs net->forward() on the padded tensor instead (untiled, no pipeline: the driver of
+// sessions 1-4, whose tables in README.md / bench/NOTES.md were taken that way).
 //
 // Before the timer, every Conv2d that the dispatcher sends to Winograd gets its transformed weights built (its
 // ConvWeightCache): pixforge's counterpart of the weight prepacking ONNX Runtime does in session creation and ncnn
@@ -27,6 +36,7 @@
 #include "pixforge/models/rrdbnet.hpp"
 #include "pixforge/models/waifu2x_upconv7.hpp"
 #include "pixforge/nn/layers.hpp"
+#include "pixforge/pipeline.hpp"
 
 using namespace pixforge;
 
@@ -83,6 +93,25 @@ double prepare_weights(const Module& net) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+bool env_is(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::string(v) == value;
+}
+
+// The image inside the network input x [1, C, H + 2p, W + 2p] (p = the model's pre_pad, which the harness used).
+Tensor<float> unpad(const Tensor<float>& x, int64_t p) {
+  const int64_t C = x.size(1), H = x.size(2) - 2 * p, W = x.size(3) - 2 * p;
+  PIXFORGE_CHECK(H > 0 && W > 0, ErrorCode::shape_mismatch, "peer_pixforge: input ", x.shape().str(),
+                 " is smaller than the model's padding of ", p, " px per side");
+  Tensor<float> y = Tensor<float>::empty({1, C, H, W});
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t r = 0; r < H; ++r) {
+      const float* s = x.data() + (c * x.size(2) + r + p) * x.size(3) + p;
+      std::copy(s, s + W, y.data() + (c * H + r) * W);
+    }
+  return y;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,18 +120,24 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const std::unique_ptr<ImageModel> net = load_model(argv[1]);
-    const Tensor<float> x = read_f32(argv[2], parse_dims(argv[3]));
+    const Pipeline pipe(load_model(argv[1]));
+    const bool forward = env_is("PEER_PIXFORGE_FORWARD", "1");
+    const Tensor<float> padded = read_f32(argv[2], parse_dims(argv[3]));
+    const Tensor<float> x = forward ? padded : unpad(padded, pipe.info().pre_pad);
     set_num_threads(std::stoi(argv[4]));
-    const char* cold = std::getenv("PEER_PIXFORGE_COLD");
-    const double prepare_ms = cold != nullptr && std::string(cold) == "1" ? 0.0 : prepare_weights(*net);
+    RunOptions opt;
+    if (const char* mib = std::getenv("PEER_PIXFORGE_MEMORY_MIB")) opt.memory_budget = std::stoll(mib) << 20;
+    const TilePlan plan = forward ? TilePlan{} : pipe.plan(x.size(2), x.size(3), opt);
+    const double prepare_ms = env_is("PEER_PIXFORGE_COLD", "1") ? 0.0 : prepare_weights(pipe.model());
     const auto t0 = std::chrono::steady_clock::now();
-    const Tensor<float> y = net->forward(x);
+    const Tensor<float> y = forward ? pipe.model().forward(x) : pipe.run_tensor(x, opt);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (argc == 6) write_f32(argv[5], y);
-    std::printf("{\"run_ms\": %.3f, \"prepare_ms\": %.3f, \"dims\": [%lld, %lld, %lld, %lld], \"vmhwm_kb\": %ld}\n",
+    std::printf("{\"run_ms\": %.3f, \"prepare_ms\": %.3f, \"dims\": [%lld, %lld, %lld, %lld], \"vmhwm_kb\": %ld, "
+                "\"tiles\": \"%s\"}\n",
                 ms, prepare_ms, (long long)y.size(0), (long long)y.size(1), (long long)y.size(2), (long long)y.size(3),
-                vmhwm_kb());
+                vmhwm_kb(),
+                forward ? "forward" : msg(plan.tiles_y, "x", plan.tiles_x, "@", plan.tile).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peer_pixforge: %s\n", e.what());

@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nets  # noqa: E402
 
 ROOT = nets.ROOT
-RUNTIMES = ("pixforge", "ort", "torch", "opencv", "ncnn")
+RUNTIMES = ("pixforge", "pixforge_forward", "ort", "torch", "opencv", "ncnn")
 ORT_VERSION = "1.30.0"
 
 
@@ -188,12 +188,15 @@ def measure(rt, ctx, threads, keep_output):
     inp, dims = ctx["f32"], ",".join(str(d) for d in ctx["dims"])
     out = os.path.join(ctx["work"], "out_%s_%s_%d.%s" % (ctx["name"], rt, ctx["size"], "png" if rt == "ncnn" else "f32"))
     extra = [out] if keep_output else []
-    if rt in ("pixforge", "ort", "torch", "opencv"):
-        cmd = {"pixforge": [ctx["pixforge"], os.path.join(ROOT, nets.NETS[ctx["name"]]["weights"])],
+    if rt != "ncnn":
+        pixforge = [ctx["pixforge"], os.path.join(ROOT, nets.NETS[ctx["name"]]["weights"])]
+        cmd = {"pixforge": pixforge, "pixforge_forward": pixforge,
                "ort": ["node", os.path.join(ROOT, "bench", "peers", "peer_ort.cjs"), ctx["onnx"]],
                "torch": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_torch.py"), ctx["name"]],
                "opencv": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_opencv.py"), ctx["onnx_cv"]]}[rt]
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        if rt == "pixforge_forward":   # net->forward() on the padded tensor: no pipeline, no tiles (peer_pixforge.cpp)
+            env["PEER_PIXFORGE_FORWARD"] = "1"
         if ctx["ort_modules"]:  # None when ORT is not among the runtimes (os.environ takes strings only)
             env["ORT_NODE_MODULES"] = ctx["ort_modules"]
         _, stdout = run_process(cmd + [inp, dims, str(threads)] + extra, env=env)
@@ -201,6 +204,8 @@ def measure(rt, ctx, threads, keep_output):
         res = dict(ms=r["run_ms"], rss_kb=r["vmhwm_kb"], out=out if keep_output else None)
         if "prepare_ms" in r:   # pixforge: Winograd weight transforms before the timer (peer_pixforge.cpp)
             res["prepare_ms"] = r["prepare_ms"]
+        if "tiles" in r:        # pixforge: the pipeline's tile plan, rows x columns @ edge
+            res["tiles"] = r["tiles"]
         return res
     spec = nets.NETS[ctx["name"]]["ncnn"]
     dst = os.path.join(ctx["work"], "ncnn", os.path.basename(spec["cwd"]))
@@ -305,9 +310,10 @@ def main():
                         r = measure(rt, ctx, threads, keep_output=(rnd == 0))
                         times[rt].append(r)
                         raw.append(dict(net=name, size=size, threads=threads, round=rnd, runtime=rt, **r))
-                        log("%s %d %dt round %d %-8s %9.1f ms  %6.0f MiB%s" % (
+                        log("%s %d %dt round %d %-8s %9.1f ms  %6.0f MiB%s%s" % (
                             name, size, threads, rnd + 1, rt, r["ms"], r["rss_kb"] / 1024,
-                            "  (+ %.0f ms weight prepare, untimed)" % r["prepare_ms"] if "prepare_ms" in r else ""))
+                            "  (+ %.0f ms weight prepare, untimed)" % r["prepare_ms"] if "prepare_ms" in r else "",
+                            "  tiles " + r["tiles"] if "tiles" in r else ""))
                         if rnd == 0:
                             results[rt] = r["out"]
                 s = nets.NETS[name]["scale"] * size
@@ -343,13 +349,16 @@ def summarize(name, size, threads, flops, times, results, ctx):
         med[rt] = (statistics.median(ms), min(ms), max(ms), max(r["rss_kb"] for r in rs))
     rows = []
     p = nets.NETS[name]["pad"]
+    suffix = {"ncnn": " (process - tiny)"}
+    if "pixforge" in times and "tiles" in times["pixforge"][0]:   # the pipeline's plan: rows x columns @ edge
+        suffix["pixforge"] = " (tiles %s)" % times["pixforge"][0]["tiles"]
     for rt, (m, lo, hi, rss) in med.items():
         ratio = "%.2f" % (m / med["pixforge"][0]) if "pixforge" in med and rt != "pixforge" else "-"
         diff = "-"
         if rt != "pixforge" and "pixforge" in results:
             diff = compare(ctx, results["pixforge"], rt, results[rt])
         label = ("%d² (+%d pad)" % (size, p)) if p else "%d²" % size
-        rows.append([nets.NETS[name]["title"], label, str(threads), rt + (" (process - tiny)" if rt == "ncnn" else ""),
+        rows.append([nets.NETS[name]["title"], label, str(threads), rt + suffix.get(rt, ""),
                      "%.0f" % m, "%.0f-%.0f" % (lo, hi), "%.0f" % (rss / 1024), "%.1f" % (flops / (m * 1e6)),
                      ratio, diff])
     return rows

@@ -37,13 +37,17 @@
 //   5. Alpha: carried through untouched for 1× models, resized by `scale` with opt.alpha_mode (bilinear by
 //      default; a fully opaque alpha stays 255 without a resize) for SR models, then merged back.
 //
-// Tile size: opt.tile > 0 is the tile edge in input pixels; 0 runs the whole image at once; -1 (default) picks the
-// largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by default), and
-// no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be exceeded); the
-// budget is capped by limits().max_tensor_bytes, so a run that limit would refuse untiled is tiled instead. The
-// activation estimate is info().activation_bytes_per_pixel when the model sets it, else a conservative guess from
-// the widest layer (activation_bytes_per_pixel() below; ~7× the measured peak for TinySR). Measured with the CLI
-// (`pixforge run ... --verbose`), TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB;
+// Tile size: opt.tile > 0 is the tile edge in input pixels; 0 runs the whole image at once; -1 (default) first
+// looks for cheap tiles: full-width bands or square tiles whose summed input area is at most (1 +
+// opt.max_tile_overhead) × the untiled one (10 % by default), the one with the least activation estimate, taken
+// if it saves at least a quarter of the untiled estimate (models with a small exact context: upconv_7 256² runs
+// as 2 bands, 512² as 2×2 tiles; never SE/mean_pools models, whose tiles cost whole extra passes). Otherwise it
+// picks the largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by
+// default), and no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be
+// exceeded); the budget is capped by limits().max_tensor_bytes, so a run that limit would refuse untiled is tiled
+// instead. The activation estimate is info().activation_bytes_per_pixel when the model sets it, else a
+// conservative guess from the widest layer (activation_bytes_per_pixel() below; ~7× the measured peak for
+// TinySR). Measured with the CLI (`pixforge run ... --verbose`), TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB;
 // 4096² -> 8192² automatic (9×9 tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
 // Models with info().global_context depend on the whole image. When that dependence is only per-channel means
 // listed in info().mean_pools (the SE blocks of Real-CUGAN and waifu2x CUNet), tiling stays exact in several
@@ -125,6 +129,14 @@ struct RunOptions {
   // the exact halo is g·info().halo (see "Bit-identical tiles" above).
   int64_t grid_tile = -1;
   int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
+  // Extra work the automatic tile size may spend to save memory (context rows/columns computed by two tiles),
+  // as a fraction of the untiled work: among full-width bands and square tiles whose summed input area is at most
+  // (1 + this) × the untiled input and whose estimate fits the budget, it takes the one with the smallest
+  // activation estimate, if that saves at least a quarter of the untiled estimate (or the image does not fit).
+  // That only happens where the exact context is small next to the image (upconv_7: 7/17 px), never for
+  // mean_pools models (each tiling adds whole passes) nor global_context ones. 0 = tile only when the budget
+  // requires it.
+  double max_tile_overhead = 0.10;
   // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles (times
   // 1 + info().mean_pools.size() passes for SE models cut into several tiles).
   std::function<void(int64_t done, int64_t total)> progress;
@@ -445,6 +457,7 @@ class Pipeline {
     // The most context a tile gets on both sides: plan_axis rounds its start down to `align`, its end up to m.
     const int64_t extra = p.halo + p.halo_after + p.align + m - 2;
     int64_t tile = opt.tile;
+    bool bands = false;  // full-width bands: the columns are not cut
     if (i.global_context && i.mean_pools.empty() && tile != 0) {
       PIXFORGE_CHECK(tile < 0, ErrorCode::unsupported, "pipeline '", i.arch, "': tiling is not exact for this "
                      "model (its output depends on whole-image statistics); run it untiled (tile 0)");
@@ -458,8 +471,15 @@ class Pipeline {
     if (tile < 0) {
       PIXFORGE_CHECK(opt.memory_budget > 0, ErrorCode::invalid_argument, "pipeline '", i.arch,
                      "': memory budget ", opt.memory_budget, " bytes");
+      PIXFORGE_CHECK(opt.max_tile_overhead >= 0, ErrorCode::invalid_argument, "pipeline '", i.arch,
+                     "': max_tile_overhead ", opt.max_tile_overhead, " (use >= 0)");
       const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel) + double(p.bytes_fixed);
-      if (whole <= double(budget)) {
+      const CheapTiles cheap = i.mean_pools.empty() ? cheap_tiles(p, h, w, opt.max_tile_overhead, budget)
+                                                    : CheapTiles{};
+      if (cheap.tile > 0 && (whole > double(budget) || double(cheap.bytes) <= 0.75 * whole)) {
+        tile = cheap.tile;
+        bands = cheap.bands;
+      } else if (whole <= double(budget)) {
         tile = 0;
       } else {
         const int64_t side =
@@ -473,7 +493,7 @@ class Pipeline {
     }
     p.tile = tile;
     p.tiles_y = tile > 0 && tile < h && tile + extra < p.padded_h ? detail::ceil_div(h, tile) : 1;
-    p.tiles_x = tile > 0 && tile < w && tile + extra < p.padded_w ? detail::ceil_div(w, tile) : 1;
+    p.tiles_x = !bands && tile > 0 && tile < w && tile + extra < p.padded_w ? detail::ceil_div(w, tile) : 1;
     if (p.count() == 1) p.tile = 0;
     const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra);
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra);
@@ -612,6 +632,46 @@ class Pipeline {
  private:
   std::unique_ptr<ImageModel> model_;
   int64_t grid_tile_ = 0;  // conv2d_grid_tile() if a weight of the model may take conv2d()'s Winograd path, else 0
+
+  // The automatic plan with the least activation memory among those costing at most `overhead` extra work
+  // (RunOptions::max_tile_overhead): full-width bands of `tile` rows, or square tiles, of `bytes` estimated
+  // activations. tile = 0: none qualifies. Work is counted as the summed input area of the tiles, as plan_axis cuts
+  // them; candidate edges are the multiples of size_multiple from 32 px (as the budget-driven tiles).
+  struct CheapTiles {
+    int64_t tile = 0, bytes = 0;
+    bool bands = false;
+  };
+  CheapTiles cheap_tiles(const TilePlan& p, int64_t h, int64_t w, double overhead, int64_t budget) const {
+    const ImageModelInfo& i = info();
+    const int64_t m = i.size_multiple, extra = p.halo + p.halo_after + p.align + m - 2;
+    struct Axis {
+      int64_t sum, max;
+      bool cut;
+    };
+    // Summed input extent of the spans of one axis cut at `tile` (not cut where plan() would not), and the bound
+    // on one span that plan() reports tile_bytes with.
+    auto axis = [&](int64_t n, int64_t padded, int64_t tile) {
+      if (tile >= n || tile + extra >= padded) return Axis{padded, padded, false};
+      Axis a{0, std::min(padded, tile + extra), true};
+      for (const detail::TileSpan& t : detail::plan_axis(n, i.pre_pad, padded, m, p.align, p.halo, p.halo_after, tile))
+        a.sum += t.in1 - t.in0;
+      return a;
+    };
+    CheapTiles best;
+    const double area = double(p.padded_h) * double(p.padded_w);
+    auto consider = [&](int64_t tile, const Axis& y, const Axis& x, bool bands) {
+      if (!y.cut && !x.cut) return;
+      const int64_t bytes = y.max * x.max * p.bytes_per_pixel + p.bytes_fixed;
+      if (double(y.sum) * double(x.sum) > (1 + overhead) * area || bytes > budget) return;
+      if (best.tile == 0 || bytes < best.bytes) best = CheapTiles{tile, bytes, bands};
+    };
+    for (int64_t t = std::max<int64_t>(32, m) / m * m; t < std::max(h, w); t += m) {
+      const Axis y = axis(h, p.padded_h, t), x = axis(w, p.padded_w, t);
+      if (y.cut) consider(t, y, Axis{p.padded_w, p.padded_w, false}, true);
+      consider(t, y, x, false);
+    }
+    return best;
+  }
 
   int64_t padded_size(int64_t n) const {
     const ImageModelInfo& i = info();

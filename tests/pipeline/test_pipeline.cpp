@@ -338,6 +338,35 @@ TEST_CASE("automatic tile size from the memory budget; progress reports every ti
   CHECK(pipe.plan(130, 150, RunOptions{}).count() == 1);
 }
 
+TEST_CASE("automatic tiles where the context is cheap: least memory within max_tile_overhead, same bits") {
+  const Pipeline pipe = test_pipeline(TestNetOptions{});  // context 8 px per side, ~176 B/px: fits 512 MiB whole
+  const int64_t h = 200, w = 300;
+  RunOptions opt;  // max_tile_overhead 0.10 by default
+  const TilePlan plan = pipe.plan(h, w, opt);
+  INFO("tile ", plan.tile, ", ", plan.tiles_y, "x", plan.tiles_x, ", ", plan.tile_bytes, " B");
+  // Two full-width bands of 100 rows: 108 + 108 input rows = 216 <= 1.1 x 200; three would need 232.
+  CHECK(plan.tiles_y == 2);
+  CHECK(plan.tiles_x == 1);
+  CHECK(plan.tile == 100);
+  CHECK(plan.tile_bytes == (100 + 16) * w * plan.bytes_per_pixel);  // the bound: core + 8 + 8 px
+  const Tensor<float> x = image_to_tensor(random_image(int(w), int(h), 3, 810));
+  CHECK(max_abs_diff(pipe.run_tensor(x, opt), pipe.run_tensor(x, with_tile(0))) == 0.0f);
+  // A looser limit buys less memory (2 x 3 tiles of 100: 216/200 x 332/300 = 1.195); 0 tiles only when the
+  // budget requires it.
+  opt.max_tile_overhead = 0.2;
+  const TilePlan looser = pipe.plan(h, w, opt);
+  CHECK(looser.count() == 6);
+  CHECK(looser.tile_bytes == 116 * 116 * plan.bytes_per_pixel);
+  opt.max_tile_overhead = 0;
+  CHECK(pipe.plan(h, w, opt).count() == 1);
+  opt.max_tile_overhead = -0.1;
+  CHECK_THROWS_WITH_AS(pipe.plan(h, w, opt), doctest::Contains("max_tile_overhead -0.1"), Error);
+  // A context as big as the image is never cheap: untiled while the whole image fits the budget.
+  TestNetOptions big;
+  big.halo = 300;
+  CHECK(test_pipeline(big).plan(h, w, RunOptions{}).count() == 1);
+}
+
 TEST_CASE("global-context models: automatic mode runs untiled with a notice, an explicit tile is refused") {
   TestNetOptions o;
   o.global = true;
