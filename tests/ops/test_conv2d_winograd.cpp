@@ -129,14 +129,15 @@ TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups 
 }
 
 TEST_CASE("conv2d_winograd: streamed weights give the prepared weights' bits, for any thread count") {
-  // 201 x 290 channels: 8.4 MiB of transformed weights, so conv2d_winograd without prepared weights streams them
+  // 201 x 290 channels: 8.4 MiB of transformed weights (>= 2 MiB), so conv2d_winograd without prepared weights streams them
   // (winograd_streams_weights), in 4 output-channel groups (the last one partial, its last block too) over 1 chunk
   // range (1 thread) or 2 (4 threads); 2 images of 75 tiles (2 chunks each).
   const Tensor<float> x = random_tensor({2, 290, 20, 60}, 81);
   const Tensor<float> wt = make_weight(201, 290, 82), b = random_tensor({201}, 83);
   const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
   REQUIRE(detail::winograd_streams_weights(wt.shape()));
-  CHECK_FALSE(detail::winograd_streams_weights(Shape{128, 128, 3, 3}));
+  CHECK(detail::winograd_streams_weights(Shape{128, 128, 3, 3}));       // 2.25 MiB
+  CHECK_FALSE(detail::winograd_streams_weights(Shape{64, 192, 3, 3}));  // RRDBNet's widest: 1.7 MiB, kept
   const auto u = winograd_transform_weights(wt);
   const Tensor<float> prepared = conv2d_winograd(x, wt, b, p, u.get());
   set_num_threads(1);

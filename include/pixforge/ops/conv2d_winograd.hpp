@@ -63,7 +63,7 @@
 //                        in AVX-512 builds) straight into y, other activations on the unit's rows while in cache.
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
 //                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
-//                        (4× the weights) — or, for weights of ≥ 8 MiB transformed and no prepared ones given
+//                        (4× the weights) — or, for weights of ≥ 2 MiB transformed and no prepared ones given
 //                        ("streamed", detail::winograd_streams_weights), one output-channel group's transform per
 //                        thread (36·64·Cin floats), made by the work unit before its GEMMs: same U, same bits.
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
@@ -189,10 +189,11 @@ inline std::shared_ptr<const WinogradWeights> winograd_transform_weights(const T
 namespace detail {
 // Weights whose transform would be at least this big are not kept (ConvWeightCache) but transformed per call,
 // block by block into a per-thread buffer right before the GEMM reads them (conv2d_winograd "streamed"). They are
-// the deep, wide layers with small maps (IS-Net: 12 layers with 256–1024 channels held 378 of its 476 MiB of
-// transformed weights), where a call reads its whole U from memory once per chunk of tiles anyway, and reading the
-// 4× smaller weights instead costs less than the transform adds (bench/NOTES.md "isnet5").
-constexpr int64_t kWinoStreamMinBytes = int64_t(8) << 20;
+// the wide layers, 128 × 128 channels and up (IS-Net: 29 of its 89 Winograd layers held 452 of its 476 MiB of
+// transformed weights; the biggest are deep layers on small maps, where a call read its whole U from memory once
+// per chunk of tiles anyway). The transform is vectorised and made once per group and chunk range, so it costs
+// little; measured per model in bench/NOTES.md "isnet5". Bits are the same either way.
+constexpr int64_t kWinoStreamMinBytes = int64_t(2) << 20;
 inline bool winograd_streams_weights(const Shape& w) {
   return w.rank() == 4 && 36 * w[0] * w[1] * int64_t(sizeof(float)) >= kWinoStreamMinBytes;
 }
