@@ -162,6 +162,20 @@ const ConvShape rrdb_64_32_128 = {1, 64, 128, 128, 32, 3, 1, 1, 1};
 const ConvShape rrdb_192_64_128 = {1, 192, 128, 128, 64, 3, 1, 1, 1};
 const ConvShape cugan_64_128_128 = {1, 64, 128, 128, 128, 3, 1, 0, 1};
 const ConvShape cugan_128_64_128 = {1, 128, 128, 128, 64, 3, 1, 0, 1};
+// The rest of the models' 3x3 stride-1 layer shapes (session 5): Real-CUGAN unet1 (valid 32->64, 64->64 at a 256²
+// tile), upconv_7 (16->32 at 256², 128->256 at 128²), RRDBNet dense convs 2-3 (96->32, 128->32 at 128²), IS-Net 1024²
+// (En1 RSU-7(64, 32, 64) and De1 RSU-7(128, 16, 64) at 512²: 64->64, 64->32, 128->64, 64->16, 32->64).
+const ConvShape cugan_32_64_256 = {1, 32, 256, 256, 64, 3, 1, 0, 1};
+const ConvShape cugan_64_64_256 = {1, 64, 256, 256, 64, 3, 1, 0, 1};
+const ConvShape upconv7_16_32 = {1, 16, 256, 256, 32, 3, 1, 0, 1};
+const ConvShape upconv7_128_256 = {1, 128, 128, 128, 256, 3, 1, 0, 1};
+const ConvShape rrdb_96_32_128 = {1, 96, 128, 128, 32, 3, 1, 1, 1};
+const ConvShape rrdb_128_32_128 = {1, 128, 128, 128, 32, 3, 1, 1, 1};
+const ConvShape isnet_64_64_512 = {1, 64, 512, 512, 64, 3, 1, 1, 1};
+const ConvShape isnet_64_32_512 = {1, 64, 512, 512, 32, 3, 1, 1, 1};
+const ConvShape isnet_128_64_512 = {1, 128, 512, 512, 64, 3, 1, 1, 1};
+const ConvShape isnet_64_16_512 = {1, 64, 512, 512, 16, 3, 1, 1, 1};
+const ConvShape isnet_32_64_512 = {1, 32, 512, 512, 64, 3, 1, 1, 1};
 // Small shapes for ref-vs-fast side by side (the reference is slow).
 const ConvShape small_3x3 = {1, 16, 32, 32, 16, 3, 1, 1, 1};
 const ConvShape small_dw = {1, 16, 32, 32, 16, 3, 1, 1, 16};
@@ -243,6 +257,17 @@ PIXFORGE_CONV_INTO_BENCH(isnet_d2_256);
 PIXFORGE_CONV_INTO_BENCH(isnet_d8_256);
 PIXFORGE_CONV_INTO_BENCH(first_3_32_256);
 PIXFORGE_CONV_INTO_BENCH(down2_64_288);
+PIXFORGE_CONV_INTO_BENCH(cugan_32_64_256);
+PIXFORGE_CONV_INTO_BENCH(cugan_64_64_256);
+PIXFORGE_CONV_INTO_BENCH(upconv7_16_32);
+PIXFORGE_CONV_INTO_BENCH(upconv7_128_256);
+PIXFORGE_CONV_INTO_BENCH(rrdb_96_32_128);
+PIXFORGE_CONV_INTO_BENCH(rrdb_128_32_128);
+PIXFORGE_CONV_INTO_BENCH(isnet_64_64_512);
+PIXFORGE_CONV_INTO_BENCH(isnet_64_32_512);
+PIXFORGE_CONV_INTO_BENCH(isnet_128_64_512);
+PIXFORGE_CONV_INTO_BENCH(isnet_64_16_512);
+PIXFORGE_CONV_INTO_BENCH(isnet_32_64_512);
 // Reference vs fast on small shapes.
 PIXFORGE_CONV_BENCH(call_ref, ref, small_3x3);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);
