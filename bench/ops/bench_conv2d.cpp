@@ -10,7 +10,7 @@
 //                 (OpenMP threads spinning at a barrier count as busy, so it still charges imbalance).
 //   pct_il        FLOPs / process CPU time of the kernel calls / peak_il_gflops, the mean of FMA-peak samples taken
 //                 on the same threads between iterations (untimed): the efficiency at the clock the kernel ran
-//                 at, which on this VM drops ≈ 15 % while the other core runs AVX-512 work (peak1 keeps the best).
+//                 at; on this shared VM that clock moves by ±10 % from second to second (peak1 keeps the best).
 // Compare variants within one run.
 // BM_conv2d_direct_into writes into one output allocated before the loop: the kernel without the first touch of a
 // fresh output (tensors ≥ 1 MiB are new mmap'ed pages, and on this VM a 4 KiB page fault costs ≈ 1.7 µs, about a
