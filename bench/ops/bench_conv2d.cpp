@@ -11,6 +11,8 @@
 //   pct_il        FLOPs / process CPU time of the kernel calls / peak_il_gflops, the mean of FMA-peak samples taken
 //                 on the same threads between iterations (untimed): the efficiency at the clock the kernel ran
 //                 at; on this shared VM that clock moves by ±10 % from second to second (peak1 keeps the best).
+//   pct_il_best   the fastest iteration's wall-clock rate / (threads × peak_il_gflops): for 2-thread rows, where
+//                 CPU time also counts the OpenMP workers' spin-wait between iterations.
 // Compare variants within one run.
 // BM_conv2d_direct_into writes into one output allocated before the loop: the kernel without the first touch of a
 // fresh output (tensors ≥ 1 MiB are new mmap'ed pages, and on this VM a 4 KiB page fault costs ≈ 1.7 µs, about a
@@ -45,10 +47,13 @@ struct ConvShape {
 using bench::cpu_seconds;
 using bench::fma_peak_one_thread;
 
-// Adds one FMA-peak sample on the benchmark's threads, outside the timed part (bench_peak.hpp, fma_peak_sample).
-void sample_peak(benchmark::State& state, double& sum) {
+// Adds one FMA-peak sample on the benchmark's threads to `sum`, outside the timed part, and the CPU seconds it took
+// to `cpu` (bench_peak.hpp, fma_peak_sample).
+void sample_peak(benchmark::State& state, double& sum, double& cpu) {
   state.PauseTiming();
-  sum += bench::fma_peak_sample(int(state.range(0)));
+  double used = 0.0;
+  sum += bench::fma_peak_sample(int(state.range(0)), &used);
+  cpu += used;
   state.ResumeTiming();
 }
 
@@ -65,17 +70,20 @@ void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
   const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin / s.groups * s.k * s.k);
-  double best = 1e30, cpu = 0.0, peak_il = 0.0;
+  // The process CPU time of the whole loop minus the peak samples' (per-iteration process CPU deltas undercount
+  // 2-thread runs: the clock lags for the thread still running on the other core, by up to a scheduler tick).
+  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
-    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto t0 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(fn(x, w, b, p));
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    cpu += cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
-    sample_peak(state, peak_il);
+    sample_peak(state, peak_il, sample_cpu);
   }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
   bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
-  bench::set_interleaved_peak_counters(state, flops, cpu, peak_il / double(state.iterations()));
+  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
+                                        peak_il / double(state.iterations()));
   set_num_threads(0);
 }
 
@@ -90,19 +98,22 @@ void run_conv_into(benchmark::State& state, const ConvShape& s) {
   Tensor<float> y = Tensor<float>::zeros(conv2d_output_shape(x.shape(), w.shape(), p));
   const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(y.numel()) * double(s.cin / s.groups * s.k * s.k);
-  double best = 1e30, cpu = 0.0, peak_il = 0.0;
+  // The process CPU time of the whole loop minus the peak samples' (per-iteration process CPU deltas undercount
+  // 2-thread runs: the clock lags for the thread still running on the other core, by up to a scheduler tick).
+  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
-    const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const auto t0 = std::chrono::steady_clock::now();
     conv2d_direct_into(x, w, b, p, y);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    cpu += cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
-    sample_peak(state, peak_il);
+    sample_peak(state, peak_il, sample_cpu);
   }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
   bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
-  bench::set_interleaved_peak_counters(state, flops, cpu, peak_il / double(state.iterations()));
+  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
+                                        peak_il / double(state.iterations()));
   set_num_threads(0);
 }
 

@@ -62,13 +62,18 @@ inline double fma_peak_one_thread() {
 // averaged over them. Taken between a benchmark's iterations, it sees the clock the kernel saw: on this shared
 // 2-core VM one thread's peak read 216 GFLOP/s at quiet moments and 176–195 on average over busy seconds, where
 // fma_peak_one_thread's best of 20 kept 192–235 (bench/NOTES.md, "direct", session 5).
-inline double fma_peak_sample(int threads) {
-  std::vector<double> rate(size_t(std::max(threads, 1)), 0.0);
+// `cpu_used` (optional) receives the CPU seconds the sample took on all its threads, each thread timing itself (the
+// process CPU clock lags for threads running on another core, by up to a scheduler tick).
+inline double fma_peak_sample(int threads, double* cpu_used = nullptr) {
+  std::vector<double> rate(size_t(std::max(threads, 1)), 0.0), used(rate.size(), 0.0);
   parallel_for(0, int64_t(rate.size()), [&](int64_t t) {
+    const double c0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     for (int run = 0; run < 3; ++run) rate[size_t(t)] = std::max(rate[size_t(t)], fma_peak_run(int64_t(1) << 14));
+    used[size_t(t)] = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
   });
-  double sum = 0.0;
-  for (double r : rate) sum += r;
+  double sum = 0.0, cpu = 0.0;
+  for (size_t t = 0; t < rate.size(); ++t) sum += rate[t], cpu += used[t];
+  if (cpu_used) *cpu_used = cpu;
   return sum / double(rate.size());
 }
 
@@ -85,11 +90,15 @@ inline void set_peak_counters(benchmark::State& state, double flops, double thre
   state.counters["peak1_gflops"] = peak1 * 1e-9;
 }
 
-// pct_il: FLOPs / kernel CPU time / (threads' mean peak sampled between iterations, fma_peak_sample), the efficiency
-// at the clock the kernel actually ran at; peak_il_gflops: that sampled peak of one thread.
-inline void set_interleaved_peak_counters(benchmark::State& state, double flops, double kernel_cpu,
-                                          double peak_il) {
+// Against peak_il (FLOP/s of one thread, the mean of the peak samples taken between iterations, fma_peak_sample):
+// pct_il = FLOPs / kernel CPU seconds / peak_il, the efficiency at the clock the kernel actually ran at (with 2
+// threads it also charges the OpenMP workers' spin-wait between iterations, so it reads low); pct_il_best = FLOPs /
+// fastest iteration's wall seconds `best` / (threads × peak_il), the figure for multi-threaded rows on a shared
+// machine (the least disturbed iteration); peak_il_gflops.
+inline void set_interleaved_peak_counters(benchmark::State& state, double flops, double threads, double best,
+                                          double kernel_cpu, double peak_il) {
   state.counters["pct_il"] = 100.0 * flops * double(state.iterations()) / kernel_cpu / peak_il;
+  state.counters["pct_il_best"] = 100.0 * flops / best / (threads * peak_il);
   state.counters["peak_il_gflops"] = peak_il * 1e-9;
 }
 
