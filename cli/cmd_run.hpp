@@ -36,7 +36,7 @@ const char* const kRunHelp =
     "                Tiles overlap by the network's receptive field, so the result equals an untiled run.\n"
     "                Models with SE blocks (Real-CUGAN, waifu2x CUNet) take 5 passes over the tiles: four\n"
     "                gather the whole-image SE means, the last writes the output (exact, but slower).\n"
-    "  --memory MIB  activation memory budget for the automatic tile size (default 512)\n"
+    "  --memory MIB  activation memory budget for the automatic tile size (default 1024)\n"
     "  --halo N      context per tile side in input pixels (default: the network's receptive radius, exact);\n"
     "                smaller values make tiles approximate but cheaper (RRDBNet's exact radius is ~350 px)\n"
     "  --threads N   worker threads (default: all cores, or OMP_NUM_THREADS)\n"

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     if (pipe.info().scale < 2)
       std::fprintf(stderr, "upscale: note: '%s' is a %s model (scale 1)\n", argv[1], pipe.info().task.c_str());
     const Image in = load_image(argv[2]);  // gray, gray+alpha, RGB or RGBA: the pipeline keeps the layout
-    const Image out = pipe.run(in);        // default RunOptions: automatic tiles within a 512 MiB budget
+    const Image out = pipe.run(in);        // default RunOptions: automatic tiles within a 1 GiB budget
     save_image(argv[3], out);              // atomic: a failed write never leaves a partial file
     std::printf("%s x%lld: %dx%d -> %dx%d, %s\n", pipe.info().arch.c_str(), (long long)pipe.info().scale, in.width,
                 in.height, out.width, out.height, argv[3]);

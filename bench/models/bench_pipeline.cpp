@@ -1,5 +1,5 @@
 // Benchmarks for pipeline.hpp: TinySR 2x through Pipeline::run (8-bit image in, 8-bit image out), untiled vs
-// tiled vs the automatic tile size (512 MiB budget). Arguments: image edge, tile (0 = untiled, -1 = automatic),
+// tiled vs the automatic tile size (default budget). Arguments: image edge, tile (0 = untiled, -1 = automatic),
 // threads. `pixels/s` counts input pixels; peak_MiB / run_MiB are this benchmark's own peak resident memory
 // (model_bench.hpp: the kernel's high-water mark is reset before the loop), so tiled and untiled runs compare.
 //

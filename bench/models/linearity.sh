@@ -1,5 +1,5 @@
 #!/bin/sh
-# Cost and memory against image size through the normal CLI path (automatic tile size, default 512 MiB budget):
+# Cost and memory against image size through the normal CLI path (automatic tile size, default 1 GiB budget):
 # one `pixforge run` per (model, size, threads), under /usr/bin/time -v. Prints one row per run: wall seconds of
 # the run (the CLI's own "run" figure: no load/save), user+sys CPU seconds of the whole process, peak RSS, the
 # tile plan, and the ratio of the run time to (size/256)² × the 256² run time of the same model and threads.

@@ -9,7 +9,7 @@
 // output tensor is written as raw float32 when OUTPUT is given, so the harness can compare it with the peers'.
 //
 // What runs is what the library's users run: Pipeline::run_tensor (pipeline.hpp) with the default RunOptions, as
-// `pixforge run` does: the automatic tile plan (memory budget 512 MiB; tiles also where their exact context costs
+// `pixforge run` does: the automatic tile plan (memory budget 1 GiB; tiles also where their exact context costs
 // <= 10 % extra work, RunOptions::max_tile_overhead), the model's own padding (pre_pad, border mode). It gets the
 // image, i.e. the network input with the harness's padding cut off again (the same reflect/replicate padding as
 // the reference apps, so the pipeline re-pads it to the very same tensor). "tiles" reports the plan (rows x

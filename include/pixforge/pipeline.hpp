@@ -42,13 +42,14 @@
 // opt.max_tile_overhead) × the untiled one (10 % by default), the one with the least activation estimate, taken
 // if it saves at least a quarter of the untiled estimate (models with a small exact context: upconv_7 256² runs
 // as 2 bands, 512² as 2×2 tiles; never SE/mean_pools models, whose tiles cost whole extra passes). Otherwise it
-// picks the largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (512 MiB by
+// picks the largest tile whose extended area × activation_bytes_per_pixel() fits opt.memory_budget (1 GiB by
 // default), and no tiling at all if the whole image fits (tiles never go below 32 px, so a tiny budget can be
 // exceeded); the budget is capped by limits().max_tensor_bytes, so a run that limit would refuse untiled is tiled
 // instead. The activation estimate is info().activation_bytes_per_pixel when the model sets it, else a
 // conservative guess from the widest layer (activation_bytes_per_pixel() below; ~7× the measured peak for
-// TinySR). Measured with the CLI (`pixforge run ... --verbose`), TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB;
-// 4096² -> 8192² automatic (9×9 tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
+// TinySR). Measured with the CLI (`pixforge run ... --verbose`; session 2: 512 MiB budget, no cheap tiles),
+// TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB; 4096² -> 8192² automatic (9×9
+// tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
 // Models with info().global_context depend on the whole image. When that dependence is only per-channel means
 // listed in info().mean_pools (the SE blocks of Real-CUGAN and waifu2x CUNet), tiling stays exact in several
 // passes over the same tiles (detail::MeanPasses): pass k runs every tile up to SE block k, with the whole-image
@@ -128,7 +129,10 @@ struct RunOptions {
   // (conv2d_grid_dependent_weight), else 0; 0 = none. With g > 0 tiles start on multiples of g·size_multiple and
   // the exact halo is g·info().halo (see "Bit-identical tiles" above).
   int64_t grid_tile = -1;
-  int64_t memory_budget = int64_t(512) << 20;  // bytes of activations one tile may use (automatic tile size)
+  // Bytes of activations one tile may use (automatic tile size). 1 GiB: at 512 MiB, Real-CUGAN 512² (~690 MiB
+  // estimated, 648 MiB peak RSS untiled) was cut into 2×2 tiles whose exact SE means take 5 passes: 3× the time
+  // of the untiled run (bench/NOTES.md "lowmem"), while ONNX Runtime and OpenCV use 1.7–2.1 GiB there.
+  int64_t memory_budget = int64_t(1024) << 20;
   // Extra work the automatic tile size may spend to save memory (context rows/columns computed by two tiles),
   // as a fraction of the untiled work: among full-width bands and square tiles whose summed input area is at most
   // (1 + this) × the untiled input and whose estimate fits the budget, it takes the one with the smallest

@@ -339,7 +339,7 @@ TEST_CASE("automatic tile size from the memory budget; progress reports every ti
 }
 
 TEST_CASE("automatic tiles where the context is cheap: least memory within max_tile_overhead, same bits") {
-  const Pipeline pipe = test_pipeline(TestNetOptions{});  // context 8 px per side, ~176 B/px: fits 512 MiB whole
+  const Pipeline pipe = test_pipeline(TestNetOptions{});  // context 8 px per side, ~176 B/px: fits the budget whole
   const int64_t h = 200, w = 300;
   RunOptions opt;  // max_tile_overhead 0.10 by default
   const TilePlan plan = pipe.plan(h, w, opt);
