@@ -130,8 +130,9 @@ TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups 
 
 TEST_CASE("conv2d_winograd: streamed weights give the prepared weights' bits, for any thread count") {
   // 201 x 290 channels: 8.4 MiB of transformed weights (>= 2 MiB), so conv2d_winograd without prepared weights streams them
-  // (winograd_streams_weights), in 4 output-channel groups (the last one partial, its last block too) over 1 chunk
-  // range (1 thread) or 2 (4 threads); 2 images of 75 tiles (2 chunks each).
+  // (winograd_streams_weights). 2 images of 75 tiles (2 chunks each): 1 thread runs one range of the 4 chunks with
+  // the whole U (4 chunks >= 2 per thread); 4 threads split into 4 output-channel groups (the last one partial, its
+  // last block too) over 2 chunk ranges.
   const Tensor<float> x = random_tensor({2, 290, 20, 60}, 81);
   const Tensor<float> wt = make_weight(201, 290, 82), b = random_tensor({201}, 83);
   const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());

@@ -421,11 +421,29 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     });
     return y;
   }
-  // Streamed: a unit is one group of output channels over a range of chunks; it transforms the group's weights
+  // Streamed. Neither the ranges below nor the thread count change any bit: every output is the same GEMM on the
+  // same U as with prepared weights.
+  // Maps with chunks for every thread and a U of at most 36·64·1024 floats (9 MiB, what one group of the widest
+  // layers takes anyway): a unit is a range of chunks with all output channels, as with prepared weights; it
+  // transforms the whole U once. (Split over groups, each group transforms the chunks' input again: IS-Net's
+  // 512→128 on 128² took 105 instead of 82 ms of CPU at 1 thread, bench/NOTES.md "isnet5".)
+  const int threads = get_num_threads();
+  if (chunks >= 2 * threads && nocb * OCB * cin <= 64 * 1024) {
+    const double range_work = 2.0 * 36.0 * double(img_tiles * n_img * cin * cout) / double(threads);
+    parallel_for_work(0, threads, range_work, [&](int64_t r) {
+      const int64_t xi_stride = nocb * cin * OCB;
+      float* ub = detail::thread_scratch<23>(36 * xi_stride);
+      for (int64_t ob = 0; ob < nocb; ++ob)
+        detail::wino_transform_block<OCB>(weight.data(), cout, cin, ob, ub + ob * cin * OCB, xi_stride);
+      for (int64_t c = r * chunks / threads; c < (r + 1) * chunks / threads; ++c)
+        run_chunk(c / nch, c % nch * per, 0, nocb, ub, nocb, 0);
+    });
+    return y;
+  }
+  // Otherwise a unit is one group of output channels over a range of chunks; it transforms the group's weights
   // into its buffer once, then runs its chunks. Just enough chunk ranges for 2 units per thread, so the weights are
-  // transformed about once per call on small maps (IS-Net's 16²–64² levels: one range). Neither the ranges nor the
-  // thread count change any bit: every output is the same GEMM on the same U as with prepared weights.
-  const int64_t ranges = std::min(chunks, std::max<int64_t>(1, (2 * get_num_threads() + ngroups - 1) / ngroups));
+  // transformed about once per call on small maps (IS-Net's 16²–64² levels: one range).
+  const int64_t ranges = std::min(chunks, std::max<int64_t>(1, (2 * threads + ngroups - 1) / ngroups));
   const double range_flops = 2.0 * 36.0 * double(img_tiles * n_img * cin) * double(group_blocks * OCB) /
                              double(ranges);
   parallel_for_work(0, ngroups * ranges, range_flops, [&](int64_t unit) {
