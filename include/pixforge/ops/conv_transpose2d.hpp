@@ -799,13 +799,12 @@ void detail::conv_transpose2d_k2s2_impl(const Tensor<float>& x_in, const Tensor<
               S::store_n(yrow + 2 * v * W, lo, std::min(nout, int(W)));
               if (nout > W) S::store_n(yrow + 2 * v * W + W, hi, nout - int(W));
             }
-            // The activation on the 2·npx floats just stored, still in L1 (a pass over the unit's finished rows
-            // afterwards re-read Cout·2 rows, 526 KB for Real-CUGAN's conv4_up at 512², from L2). Same function
-            // on the same values: the same bits.
-            apply_act_inplace(yrow, 2 * npx, p.act);
           }
         }
     }
+    if (p.act.kind != ActKind::none)
+      for (int64_t oc = 0; oc < cout; ++oc)
+        apply_act_inplace(yd + ((n * cout + oc) * hout + 2 * iy) * wout, 2 * wout, p.act);
   });
 }
 
