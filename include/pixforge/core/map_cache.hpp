@@ -14,9 +14,9 @@
 //
 // Reuse takes a cached map of exactly the requested page-rounded size, or up to 1/8 larger, whole. Failing that, a
 // larger cached map gives its head (its tail stays cached), or else the request is assembled from cached maps by
-// mremap (assemble(): their resident pages move into it; only the rest is fresh): a single pass of a cascade whose
-// maps change size layer by layer (Real-CUGAN: 1.58 GB of fresh maps for a 0.66 GB peak at 512², one page fault
-// per 4 KiB) then faults little more than its peak. in use + cached grows by at most what a fresh map of the
+// mremap (assemble(): their resident pages move into a fresh map; only the rest faults): a single pass of a
+// cascade whose maps change size layer by layer (Real-CUGAN: 1.58 GB of fresh maps for a 0.66 GB peak at 512²,
+// one page fault per 4 KiB) then faults little more than its peak. in use + cached grows by at most what a fresh map of the
 // request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by contract
 // (zeros()/full() fill it).
 #pragma once
@@ -50,28 +50,32 @@ class MapCache {
     if (use_cache) {
       auto it = free_.lower_bound(size);
       if (it != free_.end()) {
-        char* p = static_cast<char*>(it->second);
+        char* p = static_cast<char*>(it->second.p);
         const size_t have = it->first;
+        const int pieces = it->second.pieces;
         free_.erase(it);
         *mapped = have;
         if (have > size + size / 8) {  // much larger: its head serves, its tail stays cached (resident either way)
-          free_.emplace(have - size, p + size);
+          free_.emplace(have - size, Map{p + size, pieces});
           *mapped = size;
         }
         cached_ -= *mapped;
         note_in_use(*mapped);
+        if (pieces > 1) lent_pieces_[p] = pieces;
         return p;
       }
     }
     // No cached map this large: assemble the new one from cached maps where the OS allows, then give back cached
     // maps until in use + cached fits under the peak again.
     const size_t limit = std::max(peak_, in_use_ + size);
-    void* p = use_cache ? assemble(size) : nullptr;
+    int pieces = 1;
+    void* p = use_cache ? assemble(size, &pieces) : nullptr;
     while (!free_.empty() && in_use_ + size + cached_ > limit) unmap_largest();
     if (p == nullptr) {
       p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) return nullptr;
     }
+    if (pieces > 1) lent_pieces_[p] = pieces;
 #ifdef MADV_HUGEPAGE
     // Transparent huge pages ("madvise" mode is common): one fault per 2 MiB instead of per 4 KiB. Advice only.
     if (huge_pages && size >= (size_t(4) << 20)) madvise(p, size, MADV_HUGEPAGE);
@@ -85,8 +89,16 @@ class MapCache {
   void release(void* p, size_t mapped, bool use_cache) {
     std::lock_guard<std::mutex> lock(mutex_);
     in_use_ -= mapped;
+    int pieces = 1;
+    if (!lent_pieces_.empty()) {
+      auto it = lent_pieces_.find(p);
+      if (it != lent_pieces_.end()) {
+        pieces = it->second;
+        lent_pieces_.erase(it);
+      }
+    }
     if (use_cache) {  // in use + cached is unchanged, so it stays under the peak
-      free_.emplace(mapped, p);
+      free_.emplace(mapped, Map{p, pieces});
       cached_ += mapped;
     } else {
       munmap(p, mapped);
@@ -112,44 +124,49 @@ class MapCache {
     in_use_ += size;
     if (in_use_ > peak_) peak_ = in_use_;
   }
-  // A map of `size` bytes built from cached maps, all smaller than `size` (Linux mremap): the largest is grown in
-  // place or moved, and the next largest ones are moved into its fresh tail (MREMAP_FIXED replaces the not yet
-  // touched pages there), the last one only in part (its rest stays cached). Their resident pages move with them, so
-  // only what is still missing faults. nullptr when nothing is cached or the OS refuses the first step; a later
-  // refusal (e.g. a cached map that spans several VMAs after an earlier assembly) only leaves more fresh pages.
-  void* assemble(size_t size) {
+  // A map of `size` bytes built from cached maps, all smaller than `size` (Linux mremap): a fresh (untouched, so
+  // free) map of `size` receives the largest cached maps, moved whole by mremap(MREMAP_FIXED) over its start, the
+  // last one only in part (its rest stays cached). Their resident pages move with them, so only what is still
+  // missing faults. Moves never resize: a moved-in map stays a separate kernel mapping (VMA), and Linux cannot
+  // resize a range of several (the first version grew the largest map in place and, from the second pass on,
+  // failed there with EFAULT). `pieces` bounds the VMAs of one map (kMaxPieces), so their number stays bounded
+  // over any number of passes (a cap of 8 cost Real-CUGAN 512² 25 k more faults in its first pass; with 64 the
+  // process had 59 mappings after 5 passes). Kernels before 6.17 refuse to move a range of several VMAs: such a
+  // map then stays cached. nullptr only when the fresh map is refused.
+  void* assemble(size_t size, int* pieces_out) {
 #if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
     if (free_.empty()) return nullptr;
-    auto largest = std::prev(free_.end());
-    const size_t base_size = largest->first;
-    void* base = mremap(largest->second, base_size, size, MREMAP_MAYMOVE);
-    if (base == MAP_FAILED) return nullptr;  // stays cached
-    free_.erase(largest);
-    cached_ -= base_size;
-    size_t filled = base_size;
-    while (filled < size && !free_.empty()) {
-      auto next = std::prev(free_.end());
-      char* q = static_cast<char*>(next->second);
-      const size_t have = next->first, take = std::min(have, size - filled);
-      if (mremap(q, take, take, MREMAP_MAYMOVE | MREMAP_FIXED, static_cast<char*>(base) + filled) == MAP_FAILED)
-        break;  // stays cached
-      free_.erase(next);
+    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return nullptr;
+    size_t filled = 0;
+    int pieces = 0;
+    for (auto it = free_.end(); filled < size && it != free_.begin();) {
+      --it;  // largest first; erase() below returns the next larger one, so --it continues downwards
+      char* q = static_cast<char*>(it->second.p);
+      const size_t have = it->first, take = std::min(have, size - filled);
+      if (pieces + it->second.pieces + 1 > kMaxPieces ||
+          mremap(q, take, take, MREMAP_MAYMOVE | MREMAP_FIXED, static_cast<char*>(base) + filled) == MAP_FAILED)
+        continue;  // stays cached
+      const int moved = it->second.pieces;
+      it = free_.erase(it);
       cached_ -= have;
-      if (take < have) {
-        free_.emplace(have - take, q + take);
+      if (take < have) {  // only when filled reaches size: the loop ends before meeting this entry
+        free_.emplace(have - take, Map{q + take, moved});
         cached_ += have - take;
       }
       filled += take;
+      pieces += moved;
     }
+    *pieces_out = pieces + (filled < size ? 1 : 0);
     return base;
 #else
-    (void)size;
+    (void)size, (void)pieces_out;
     return nullptr;
 #endif
   }
   void unmap_largest() {
     auto it = std::prev(free_.end());
-    munmap(it->second, it->first);
+    munmap(it->second.p, it->first);
     cached_ -= it->first;
     free_.erase(it);
   }
@@ -157,8 +174,14 @@ class MapCache {
     while (!free_.empty()) unmap_largest();
   }
 
+  struct Map {
+    void* p;
+    int pieces;  // at most this many kernel mappings (VMAs) make it up
+  };
+  static constexpr int kMaxPieces = 64;
   std::mutex mutex_;
-  std::multimap<size_t, void*> free_;  // size -> map
+  std::multimap<size_t, Map> free_;    // size -> map
+  std::map<void*, int> lent_pieces_;   // maps in use made of more than one piece
   size_t cached_ = 0, in_use_ = 0, peak_ = 0;
 };
 #endif
