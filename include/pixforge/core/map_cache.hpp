@@ -16,9 +16,9 @@
 // larger cached map gives its head (its tail stays cached), or else the request is assembled from cached maps by
 // mremap (assemble(): their resident pages move into a fresh map; only the rest faults): a single pass of a
 // cascade whose maps change size layer by layer (Real-CUGAN: 1.58 GB of fresh maps for a 0.66 GB peak at 512²,
-// one page fault per 4 KiB) then faults little more than its peak. in use + cached grows by at most what a fresh map of the
-// request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by contract
-// (zeros()/full() fill it).
+// one page fault per 4 KiB) then faults little more than its peak. In use + cached grows by at most what a fresh
+// map of the request would add. Maps are not cleared on reuse: Tensor::empty() storage is uninitialised by
+// contract (zeros()/full() fill it).
 #pragma once
 
 #if defined(__unix__) || defined(__APPLE__)
