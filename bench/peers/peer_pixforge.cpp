@@ -13,9 +13,12 @@
 // <= 10 % extra work, RunOptions::max_tile_overhead), the model's own padding (pre_pad, border mode). It gets the
 // image, i.e. the network input with the harness's padding cut off again (the same reflect/replicate padding as
 // the reference apps, so the pipeline re-pads it to the very same tensor). "tiles" reports the plan (rows x
-// columns @ edge; 1x1@0 = untiled). Environment: PEER_PIXFORGE_MEMORY_MIB=N sets the budget;
-// PEER_PIXFORGE_FORWARD=1 runs net->forward() on the padded tensor instead (untiled, no pipeline: the driver of
-// sessions 1-4, whose tables in README.md / bench/NOTES.md were taken that way).
+// columns @ edge; 1x1@0 = untiled). Environment: PEER_PIXFORGE_PAD=P is the harness's padding per side (default:
+// the model's pre_pad); where it is not the model's pre_pad (RRDBNet: the harness pads 0 like Real-ESRGAN's CLI,
+// the pipeline 10 like its RealESRGANer class) the pipeline would feed the network another tensor than the peers
+// get, so the driver runs forward() on the harness's tensor instead and says so in "tiles".
+// PEER_PIXFORGE_MEMORY_MIB=N sets the budget; PEER_PIXFORGE_FORWARD=1 runs net->forward() on the padded tensor
+// (untiled, no pipeline: the driver of sessions 1-4, whose tables in README.md / bench/NOTES.md were taken so).
 //
 // Before the timer, every Conv2d that the dispatcher sends to Winograd gets its transformed weights built (its
 // ConvWeightCache): pixforge's counterpart of the weight prepacking ONNX Runtime does in session creation and ncnn
@@ -121,7 +124,10 @@ int main(int argc, char** argv) {
   }
   try {
     const Pipeline pipe(load_model(argv[1]));
-    const bool forward = env_is("PEER_PIXFORGE_FORWARD", "1");
+    const char* pad_env = std::getenv("PEER_PIXFORGE_PAD");
+    const int64_t pad = pad_env != nullptr ? std::stoll(pad_env) : pipe.info().pre_pad;
+    const bool other_pad = pad != pipe.info().pre_pad;
+    const bool forward = env_is("PEER_PIXFORGE_FORWARD", "1") || other_pad;
     const Tensor<float> padded = read_f32(argv[2], parse_dims(argv[3]));
     const Tensor<float> x = forward ? padded : unpad(padded, pipe.info().pre_pad);
     set_num_threads(std::stoi(argv[4]));
@@ -137,7 +143,9 @@ int main(int argc, char** argv) {
                 "\"tiles\": \"%s\"}\n",
                 ms, prepare_ms, (long long)y.size(0), (long long)y.size(1), (long long)y.size(2), (long long)y.size(3),
                 vmhwm_kb(),
-                forward ? "forward" : msg(plan.tiles_y, "x", plan.tiles_x, "@", plan.tile).c_str());
+                other_pad ? msg("forward: harness pad ", pad, " != pre_pad ", pipe.info().pre_pad).c_str()
+                : forward ? "forward"
+                          : msg(plan.tiles_y, "x", plan.tiles_x, "@", plan.tile).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peer_pixforge: %s\n", e.what());

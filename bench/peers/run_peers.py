@@ -194,7 +194,7 @@ def measure(rt, ctx, threads, keep_output):
                "ort": ["node", os.path.join(ROOT, "bench", "peers", "peer_ort.cjs"), ctx["onnx"]],
                "torch": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_torch.py"), ctx["name"]],
                "opencv": [sys.executable, os.path.join(ROOT, "bench", "peers", "peer_opencv.py"), ctx["onnx_cv"]]}[rt]
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), PEER_PIXFORGE_PAD=str(nets.NETS[ctx["name"]]["pad"]))
         if rt == "pixforge_forward":   # net->forward() on the padded tensor: no pipeline, no tiles (peer_pixforge.cpp)
             env["PEER_PIXFORGE_FORWARD"] = "1"
         if ctx["ort_modules"]:  # None when ORT is not among the runtimes (os.environ takes strings only)
