@@ -131,8 +131,9 @@ class MapCache {
   // resize a range of several (the first version grew the largest map in place and, from the second pass on,
   // failed there with EFAULT). `pieces` bounds the VMAs of one map (kMaxPieces), so their number stays bounded
   // over any number of passes (a cap of 8 cost Real-CUGAN 512² 25 k more faults in its first pass; with 64 the
-  // process had 59 mappings after 5 passes). Kernels before 6.17 refuse to move a range of several VMAs: such a
-  // map then stays cached. nullptr only when the fresh map is refused.
+  // process had 59 mappings after 5 passes). Moving a range of several VMAs is a recent Linux ability (it worked
+  // on the 6.18 kernel here); a kernel that refuses it leaves that map cached. nullptr only when the fresh map is
+  // refused.
   void* assemble(size_t size, int* pieces_out) {
 #if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
     if (free_.empty()) return nullptr;
