@@ -6,7 +6,10 @@
     /usr/bin/python3 bench/peers/run_peers.py --nets isnet --runtimes pixforge,ort,torch --sizes 1024   # IS-Net
 
 Runtimes, each a separate process per measurement (drivers in this folder; nothing of the peers is in the repo):
-  pixforge  build-peers/peer_pixforge (built here with cmake from the current tree: whatever include/ has now)
+  pixforge  build-peers/peer_pixforge (built here with cmake from the current tree: whatever include/ has now),
+            running Pipeline::run_tensor with the default RunOptions (automatic tiles) as `pixforge run` does
+  pixforge_forward  the same binary running net->forward() on the padded tensor (no pipeline); not in the default
+            set: name it to see what the pipeline's tiling costs or saves, in the same run
   ort       ONNX Runtime 1.30 CPU, npm onnxruntime-node@1.30.0 (installed here into tools/cache/ort), running the
             ONNX export of the PyTorch reference definition (tools/reference/) with the same converted weights
   torch     PyTorch 1.13 CPU (Debian /usr/bin/python3) on that reference definition, no_grad
@@ -260,7 +263,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nets", default=",".join(n for n, v in nets.NETS.items() if v.get("default_run", True)),
                     help="default: the super-resolution networks; IS-Net runs when named (at --sizes 1024)")
-    ap.add_argument("--runtimes", default=",".join(RUNTIMES))
+    ap.add_argument("--runtimes", default=",".join(r for r in RUNTIMES if r != "pixforge_forward"))
     ap.add_argument("--sizes", default="256,512", help="image edges (the network input adds the padding)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=5)
