@@ -129,30 +129,36 @@ TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups 
 }
 
 TEST_CASE("conv2d_winograd: streamed weights give the prepared weights' bits, for any thread count") {
-  // 201 x 290 channels: 8.4 MiB of transformed weights (>= 2 MiB), so conv2d_winograd without prepared weights streams them
-  // (winograd_streams_weights). 2 images of 75 tiles (2 chunks each): 1 thread runs one range of the 4 chunks with
-  // the whole U (4 chunks >= 2 per thread); 4 threads split into 4 output-channel groups (the last one partial, its
-  // last block too) over 2 chunk ranges.
-  const Tensor<float> x = random_tensor({2, 290, 20, 60}, 81);
-  const Tensor<float> wt = make_weight(201, 290, 82), b = random_tensor({201}, 83);
-  const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
-  REQUIRE(detail::winograd_streams_weights(wt.shape()));
+  // Weights of >= 2 MiB transformed are streamed (winograd_streams_weights) in super-groups of output-channel blocks
+  // whose U fits 36·64·1024 floats, over ranges of chunks. 201 output channels (the last 8-channel block partial):
+  //   Cin 290, 2 images of 75 tiles (2 chunks each): one super-group; 1 range (1 thread) or 4 (4 threads);
+  //   Cin 600, 2 images of 10 tiles (1 chunk each): two super-groups (104 + 97 channels), 1 or 2 ranges.
+  struct Shape4 {
+    int64_t cin, h, w;
+  };
+  for (const Shape4& sh : {Shape4{290, 20, 60}, Shape4{600, 8, 20}}) {
+    CAPTURE(sh.cin);
+    const Tensor<float> x = random_tensor({2, sh.cin, sh.h, sh.w}, 81);
+    const Tensor<float> wt = make_weight(201, sh.cin, 82), b = random_tensor({201}, 83);
+    const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
+    REQUIRE(detail::winograd_streams_weights(wt.shape()));
+    const auto u = winograd_transform_weights(wt);
+    const Tensor<float> prepared = conv2d_winograd(x, wt, b, p, u.get());
+    set_num_threads(1);
+    const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
+    set_num_threads(4);
+    const Tensor<float> y4 = conv2d_winograd(x, wt, b, p);
+    set_num_threads(0);
+    test::check_equal(y1, prepared, "streamed (1 thread) vs prepared");
+    test::check_equal(y4, prepared, "streamed (4 threads) vs prepared");
+    check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "streamed vs conv2d_ref");
+    // The cache keeps nothing for such weights: the dispatcher streams them.
+    ConvWeightCache cache;
+    test::check_equal(detail::conv2d_winograd_cached(x, wt, b, p, &cache), prepared, "cached call, streamed layer");
+    CHECK(cache.builds() == 0);
+  }
   CHECK(detail::winograd_streams_weights(Shape{128, 128, 3, 3}));       // 2.25 MiB
   CHECK_FALSE(detail::winograd_streams_weights(Shape{64, 192, 3, 3}));  // RRDBNet's widest: 1.7 MiB, kept
-  const auto u = winograd_transform_weights(wt);
-  const Tensor<float> prepared = conv2d_winograd(x, wt, b, p, u.get());
-  set_num_threads(1);
-  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(4);
-  const Tensor<float> y4 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(0);
-  test::check_equal(y1, prepared, "streamed (1 thread) vs prepared");
-  test::check_equal(y4, prepared, "streamed (4 threads) vs prepared");
-  check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "streamed vs conv2d_ref");
-  // The cache keeps nothing for such weights: the dispatcher streams them.
-  ConvWeightCache cache;
-  test::check_equal(detail::conv2d_winograd_cached(x, wt, b, p, &cache), prepared, "cached call of a streamed layer");
-  CHECK(cache.builds() == 0);
 }
 
 TEST_CASE("winograd_transform_weights: the blocked transform gives wino_kernel_transform's bits") {

@@ -421,33 +421,25 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     });
     return y;
   }
-  // Streamed. Neither the ranges below nor the thread count change any bit: every output is the same GEMM on the
-  // same U as with prepared weights.
-  // Maps with chunks for every thread and a U of at most 36·64·1024 floats (9 MiB, what one group of the widest
-  // layers takes anyway): a unit is a range of chunks with all output channels, as with prepared weights; it
-  // transforms the whole U once. (Split over groups, each group transforms the chunks' input again: IS-Net's
-  // 512→128 on 128² took 105 instead of 82 ms of CPU at 1 thread, bench/NOTES.md "isnet5".)
-  const int threads = get_num_threads();
-  if (chunks >= 2 * threads && nocb * OCB * cin <= 64 * 1024) {
-    const double range_work = 2.0 * 36.0 * double(img_tiles * n_img * cin * cout) / double(threads);
-    parallel_for_work(0, threads, range_work, [&](int64_t r) {
-      const int64_t xi_stride = nocb * cin * OCB;
-      float* ub = detail::thread_scratch<23>(36 * xi_stride);
-      for (int64_t ob = 0; ob < nocb; ++ob)
-        detail::wino_transform_block<OCB>(weight.data(), cout, cin, ob, ub + ob * cin * OCB, xi_stride);
-      for (int64_t c = r * chunks / threads; c < (r + 1) * chunks / threads; ++c)
-        run_chunk(c / nch, c % nch * per, 0, nocb, ub, nocb, 0);
-    });
-    return y;
-  }
-  // Otherwise a unit is one group of output channels over a range of chunks; it transforms the group's weights
-  // into its buffer once, then runs its chunks. Just enough chunk ranges for 2 units per thread, so the weights are
-  // transformed about once per call on small maps (IS-Net's 16²–64² levels: one range).
-  const int64_t ranges = std::min(chunks, std::max<int64_t>(1, (2 * threads + ngroups - 1) / ngroups));
-  const double range_flops = 2.0 * 36.0 * double(img_tiles * n_img * cin) * double(group_blocks * OCB) /
-                             double(ranges);
-  parallel_for_work(0, ngroups * ranges, range_flops, [&](int64_t unit) {
-    const int64_t b0 = unit / ranges * group_blocks, nb = std::min(group_blocks, nocb - b0), r = unit % ranges;
+  // Streamed: a unit is a "super-group" of output-channel blocks over a range of chunks; it transforms the
+  // super-group's U into its buffer once, then runs its chunks (each chunk's input transformed once per unit).
+  // Super-groups are as wide as a buffer of 36·64·1024 floats allows (9 MiB, one 64-channel group of the widest
+  // layers): every extra one transforms each chunk's input again (64-channel groups made IS-Net's 512→128 on 128²
+  // 105 instead of 82 ms of CPU at 1 thread, 256→512 on 64² 39 instead of 32; bench/NOTES.md "isnet5"). Then chunk
+  // ranges for one unit per thread, and narrower super-groups only where the chunks are too few for that.
+  // Neither the split nor the thread count changes any bit: every output is the same GEMM on the same U as with
+  // prepared weights.
+  const int64_t threads = get_num_threads();
+  const int64_t sg_cap = std::max<int64_t>(1, (int64_t(64) * 1024 / cin) / OCB);  // blocks per 9 MiB buffer
+  int64_t nsg = (nocb + sg_cap - 1) / sg_cap;
+  const int64_t ranges = std::min(chunks, std::max<int64_t>(1, (threads + nsg - 1) / nsg));
+  if (nsg * ranges < threads) nsg = std::min(ngroups, (threads + ranges - 1) / ranges);
+  const int64_t sg_blocks = (nocb + nsg - 1) / nsg;
+  nsg = (nocb + sg_blocks - 1) / sg_blocks;
+  const double unit_work =
+      2.0 * 36.0 * double(img_tiles * n_img * cin) * double(sg_blocks * OCB) / double(ranges);
+  parallel_for_work(0, nsg * ranges, unit_work, [&](int64_t unit) {
+    const int64_t b0 = unit / ranges * sg_blocks, nb = std::min(sg_blocks, nocb - b0), r = unit % ranges;
     const int64_t xi_stride = nb * cin * OCB;
     float* ub = detail::thread_scratch<23>(36 * xi_stride);
     for (int64_t ob = b0; ob < b0 + nb; ++ob)
