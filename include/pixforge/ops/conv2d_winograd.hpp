@@ -64,8 +64,9 @@
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
 //                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
 //                        (4× the weights) — or, for weights of ≥ 2 MiB transformed and no prepared ones given
-//                        ("streamed", detail::winograd_streams_weights), one output-channel group's transform per
-//                        thread (36·64·Cin floats), made by the work unit before its GEMMs: same U, same bits.
+//                        ("streamed", detail::winograd_streams_weights), the transform of a super-group of
+//                        output channels per thread (≤ 36·64·1024 floats, 9 MiB, unless one 8-channel block needs
+//                        more), made by the work unit before its GEMMs: same U, same bits.
 //                        FLOPs ≈ 36/144 of the direct count plus the transforms.
 // Summation order (determinism): every GEMM output is one FMA chain over input channels in blocks of
 // kWinoIcBlock (64), the block sums added in order, then the output transform — fixed by Cin alone, so the bits do
@@ -191,7 +192,7 @@ namespace detail {
 // block by block into a per-thread buffer right before the GEMM reads them (conv2d_winograd "streamed"). They are
 // the wide layers, 128 × 128 channels and up (IS-Net: 29 of its 89 Winograd layers held 452 of its 476 MiB of
 // transformed weights; the biggest are deep layers on small maps, where a call read its whole U from memory once
-// per chunk of tiles anyway). The transform is vectorised and made once per group and chunk range, so it costs
+// per chunk of tiles anyway). The transform is vectorised and made once per super-group and chunk range, so it costs
 // little; measured per model in bench/NOTES.md "isnet5". Bits are the same either way.
 constexpr int64_t kWinoStreamMinBytes = int64_t(2) << 20;
 inline bool winograd_streams_weights(const Shape& w) {
