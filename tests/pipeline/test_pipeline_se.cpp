@@ -164,6 +164,11 @@ TEST_CASE("SE tiling: automatic tile size, progress over every pass, 8-bit outpu
   opt.memory_budget = pipe.info().activation_bytes_per_pixel * 70 * 70;  // tiles of about 30 px
   const TilePlan plan = pipe.plan(41, 57, opt);
   REQUIRE(plan.count() > 1);
+  // Cheap tiles (RunOptions::max_tile_overhead) never apply to SE models, whose tiles cost whole extra passes:
+  // untiled while the image fits the budget, however much extra work the option would allow.
+  RunOptions lavish;
+  lavish.max_tile_overhead = 100;
+  CHECK(pipe.plan(200, 300, lavish).count() == 1);
   std::vector<std::pair<int64_t, int64_t>> calls;
   opt.progress = [&](int64_t done, int64_t total) { calls.emplace_back(done, total); };
   const Tensor<float> x = test_image(41, 57, 6);
