@@ -8,40 +8,27 @@ timed (the counterpart of ONNX Runtime's session creation); ONE forward() is, th
 allocates its blobs and fuses layers lazily in that first forward, as the other drivers' first runs allocate too.
 Prints {"run_ms", "dims", "vmhwm_kb"} as one JSON line; writes the output as raw float32 if asked.
 """
-import json
+import os
 import sys
 import time
 
 import cv2
-import numpy as np
 
-
-def vmhwm_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return -1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_io  # noqa: E402
 
 
 def main(argv):
-    if len(argv) not in (4, 5):
-        sys.exit("usage: peer_opencv.py MODEL.onnx INPUT.f32 N,C,H,W THREADS [OUTPUT.f32]")
-    model, path, dims, threads = argv[0], argv[1], [int(v) for v in argv[2].split(",")], int(argv[3])
+    model, x, _, threads, out = peer_io.parse(argv, "peer_opencv", "MODEL.onnx")
     cv2.setNumThreads(threads)
-    data = np.fromfile(path, dtype="<f4")
-    if data.size != int(np.prod(dims)):
-        sys.exit("peer_opencv: %s holds %d floats, expected %d for %s" % (path, data.size, int(np.prod(dims)), dims))
     net = cv2.dnn.readNetFromONNX(model)
     net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
     net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-    net.setInput(data.reshape(dims))
+    net.setInput(x)
     t0 = time.perf_counter()
     y = net.forward()
     ms = (time.perf_counter() - t0) * 1e3
-    if len(argv) == 5:
-        np.ascontiguousarray(y, dtype="<f4").tofile(argv[4])
-    print(json.dumps({"run_ms": ms, "dims": list(y.shape), "vmhwm_kb": vmhwm_kb()}))
+    peer_io.report(ms, y, out)
 
 
 if __name__ == "__main__":
