@@ -28,12 +28,24 @@
 #include <vector>
 
 #include "pixforge/core/json.hpp"
+#include "pixforge/core/parallel.hpp"
 #include "pixforge/core/tensor.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/nn/state_dict.hpp"
 
 namespace pixforge {
 namespace test {
+
+// f() run with n worker threads; the default (0: all cores, or OMP_NUM_THREADS) is restored after, also when f
+// throws. For the "same bits for any thread count" checks.
+template <class F>
+auto at_threads(int n, F&& f) {
+  struct Restore {
+    ~Restore() { set_num_threads(0); }
+  } restore;
+  set_num_threads(n);
+  return f();
+}
 
 // This process's resident set in KiB (Linux /proc/self/status VmRSS), -1 where unknown.
 inline int64_t vm_rss_kib() {

@@ -105,11 +105,8 @@ TEST_CASE("conv2d_winograd: bits do not depend on the thread count") {
   const Tensor<float> x = random_tensor({2, 16, 37, 90}, 31);
   const Tensor<float> wt = make_weight(40, 16, 32), b = random_tensor({40}, 33);
   const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.1f));
-  set_num_threads(1);
-  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(2);
-  const Tensor<float> y2 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(0);
+  const auto run = [&] { return conv2d_winograd(x, wt, b, p); };
+  const Tensor<float> y1 = test::at_threads(1, run), y2 = test::at_threads(2, run);
   test::check_equal(y2, y1, "2 threads vs 1");
 }
 
@@ -119,11 +116,8 @@ TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups 
   const Tensor<float> x = random_tensor({1, 32, 14, 14}, 41);
   const Tensor<float> wt = make_weight(200, 32, 42), b = random_tensor({200}, 43);
   const Conv2dParams p = Conv2dParams{}.with_padding(1).with_act(Act::relu());
-  set_num_threads(1);
-  const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(2);
-  const Tensor<float> y2 = conv2d_winograd(x, wt, b, p);
-  set_num_threads(0);
+  const auto run = [&] { return conv2d_winograd(x, wt, b, p); };
+  const Tensor<float> y1 = test::at_threads(1, run), y2 = test::at_threads(2, run);
   test::check_equal(y2, y1, "2 threads (4 parts) vs 1 (2 parts)");
   check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "vs conv2d_ref");
 }
@@ -144,11 +138,8 @@ TEST_CASE("conv2d_winograd: streamed weights give the prepared weights' bits, fo
     REQUIRE(detail::winograd_streams_weights(wt.shape()));
     const auto u = winograd_transform_weights(wt);
     const Tensor<float> prepared = conv2d_winograd(x, wt, b, p, u.get());
-    set_num_threads(1);
-    const Tensor<float> y1 = conv2d_winograd(x, wt, b, p);
-    set_num_threads(4);
-    const Tensor<float> y4 = conv2d_winograd(x, wt, b, p);
-    set_num_threads(0);
+    const auto run = [&] { return conv2d_winograd(x, wt, b, p); };
+    const Tensor<float> y1 = test::at_threads(1, run), y4 = test::at_threads(4, run);
     test::check_equal(y1, prepared, "streamed (1 thread) vs prepared");
     test::check_equal(y4, prepared, "streamed (4 threads) vs prepared");
     check_close(y1, conv2d_ref(x, wt, b, p), 1e-4, 1e-4, "streamed vs conv2d_ref");
