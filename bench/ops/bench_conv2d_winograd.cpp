@@ -3,7 +3,8 @@
 // convs, 256² input) and RRDBNet (dense-block convs 64 + k·32 → 32, trunk 64 → 64, at a 128² tile).
 // Counters as in bench_conv2d.cpp: `flops` is the *direct-equivalent* rate 2·Cin·Cout·9·Hout·Wout / time (so
 // Winograd can exceed 100 % of the FMA peak), pct_peak / pct_best / pct_cpu against one thread's zmm FMA peak
-// measured in this binary (peak1_gflops).
+// measured in this binary (peak1_gflops), and pct_il / pct_il_best against FMA-peak samples taken on the same threads
+// between iterations (untimed, bench_peak.hpp fma_peak_sample): the efficiency at the clock the kernel ran at.
 //
 //   build-*/bench_conv2d_winograd --benchmark_min_time=0.05
 //   build-*/bench_conv2d_winograd --benchmark_filter=prepare   # what the per-layer weight cache saves
@@ -37,7 +38,8 @@ void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
   const double peak1 = bench::fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin * 9);
-  double best = 1e30;
+  // Process CPU time of the loop minus the peak samples' (as bench_conv2d.cpp's run_conv).
+  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
   const double c0 = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -47,9 +49,16 @@ void run_conv(benchmark::State& state, Impl impl, const ConvShape& s) {
       case Impl::winograd_prepared: benchmark::DoNotOptimize(conv2d_winograd(x, w, b, p, u.get())); break;
     }
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    state.PauseTiming();
+    double used = 0.0;
+    peak_il += bench::fma_peak_sample(int(state.range(0)), &used);
+    sample_cpu += used;
+    state.ResumeTiming();
   }
-  const double cpu = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  const double cpu = bench::cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
   bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
+  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
+                                        peak_il / double(state.iterations()));
   set_num_threads(0);
 }
 
@@ -75,6 +84,17 @@ const ConvShape rrdb_128_32 = {128, 128, 128, 32, 1};
 const ConvShape rrdb_160_32 = {160, 128, 128, 32, 1};
 const ConvShape rrdb_192_64 = {192, 128, 128, 64, 1};
 const ConvShape rrdb_64_64 = {64, 128, 128, 64, 1};
+// IS-Net 1024² (En1 RSU-7(64, 32, 64) and De1 RSU-7(128, 16, 64) at 512², padding 1; the deeper stages are the
+// same channel pairs on smaller maps, and the 128 × 128-and-up layers on ≤ 128² maps, e.g. 256 → 512 on 64²).
+const ConvShape isnet_64_64 = {64, 512, 512, 64, 1};
+const ConvShape isnet_64_32 = {64, 512, 512, 32, 1};
+const ConvShape isnet_32_32 = {32, 256, 256, 32, 1};  // En1 conv2 at 256²
+const ConvShape isnet_16_16 = {16, 256, 256, 16, 1};  // De1 conv2 at 256²
+const ConvShape isnet_128_64 = {128, 512, 512, 64, 1};
+const ConvShape isnet_64_16 = {64, 512, 512, 16, 1};
+const ConvShape isnet_32_64 = {32, 512, 512, 64, 1};
+const ConvShape isnet_256_512_64 = {256, 64, 64, 512, 1};
+const ConvShape isnet_512_128_128 = {512, 128, 128, 128, 1};
 // Small maps (pipeline tiles, deep U-Net levels): where the per-call weight transform shows.
 const ConvShape small_64_64_32 = {64, 32, 32, 64, 1};
 const ConvShape small_256_128_16 = {256, 16, 16, 128, 1};
@@ -108,6 +128,15 @@ PIXFORGE_WINO_BENCH(rrdb_128_32);
 PIXFORGE_WINO_BENCH(rrdb_160_32);
 PIXFORGE_WINO_BENCH(rrdb_192_64);
 PIXFORGE_WINO_BENCH(rrdb_64_64);
+PIXFORGE_WINO_BENCH(isnet_64_64);
+PIXFORGE_WINO_BENCH(isnet_64_32);
+PIXFORGE_WINO_BENCH(isnet_32_32);
+PIXFORGE_WINO_BENCH(isnet_16_16);
+PIXFORGE_WINO_BENCH(isnet_128_64);
+PIXFORGE_WINO_BENCH(isnet_64_16);
+PIXFORGE_WINO_BENCH(isnet_32_64);
+PIXFORGE_WINO_BENCH(isnet_256_512_64);
+PIXFORGE_WINO_BENCH(isnet_512_128_128);
 PIXFORGE_WINO_BENCH(small_64_64_32);
 PIXFORGE_WINO_BENCH(small_256_128_16);
 BENCHMARK_CAPTURE(BM_conv2d_winograd_unprepared, small_64_64_32, small_64_64_32)
