@@ -96,6 +96,19 @@ class ImageModel : public Module {
                    "(the model lists no mean_pools)");
     return forward(x);
   }
+  // Row-streamed forward, for models that implement it (RRDBNet): the bits of forward(x), handed to
+  // sink(band [N, out_channels, rows, W·scale], its first row) band by band from the top, with activations that
+  // grow with the width, not the height. stream_bytes(h, w): their estimated peak for an h × w input (bytes),
+  // 0 when the model does not stream. The pipeline prefers it to tiles that would recompute a deep context.
+  using RowSink = std::function<void(const Tensor<float>& band, int64_t row0)>;
+  virtual int64_t stream_bytes(int64_t h, int64_t w) const {
+    (void)h, (void)w;
+    return 0;
+  }
+  virtual void forward_rows(const Tensor<float>& x, const RowSink& sink) const {
+    (void)x, (void)sink;
+    PIXFORGE_CHECK(false, ErrorCode::unsupported, info().arch, ": forward_rows (row streaming) is not implemented");
+  }
 };
 
 // The input check most generators start forward() with: x is [N, info.in_channels, H, W] with H and W positive

@@ -59,6 +59,7 @@
 #include "pixforge/models/model.hpp"
 #include "pixforge/models/tile_reach.hpp"
 #include "pixforge/nn/layers.hpp"
+#include "pixforge/nn/row_stream.hpp"
 #include "pixforge/nn/state_dict.hpp"
 #include "pixforge/ops/concat.hpp"
 #include "pixforge/ops/elementwise.hpp"
@@ -90,20 +91,8 @@ inline std::vector<int64_t> tail_band_bounds(int64_t H, int64_t W, int64_t chann
   return r;
 }
 
-// Storage reused for a sequence of band tensors: `capacity` floats, allocated on first use.
-struct Scratch {
-  int64_t capacity = 0;
-  Tensor<float> buf;
-};
-
-// A packed tensor of shape s in the storage of `scratch` when given and large enough (a view: valid while the
-// scratch lives and is not reused), else a new one. The tail's band inputs reuse one buffer per stage this way:
-// every new mapping of ≥ 1 MiB costs a page fault per 4 KiB on first touch (core/tensor.hpp maps them from the OS).
-inline Tensor<float> rows_buffer(Scratch* scratch, const Shape& s) {
-  if (scratch == nullptr || s.numel() > scratch->capacity) return Tensor<float>::empty(s);
-  if (!scratch->buf.defined()) scratch->buf = Tensor<float>::empty({scratch->capacity});
-  return Tensor<float>::view(scratch->buf.data(), s);
-}
+using row_stream::rows_buffer;
+using row_stream::Scratch;
 
 // Rows [i0, i1) of nearest ×2 up-sampling of a map whose rows [base, base + x.size(2)) x holds:
 // [N, C, i1 − i0, 2w], each value copied (exact); written into `scratch` when it is large enough (rows_buffer).
@@ -125,25 +114,7 @@ inline Tensor<float> upsample_nearest2x_rows(const Tensor<float>& x_in, int64_t 
   return y;
 }
 
-// Rows [r0, r1) of a 3×3, padding-1 conv over a map of height H, from rows [max(r0 − 1, 0), min(r1 + 1, H)) of
-// its input (`rows(i0, i1)` makes them): the conv's own zero padding is used only at the map's top and bottom.
-// Winograd's bits depend on where its 4-row tiles start and end, so with r0 and r1 multiples of
-// conv2d_grid_tile() (or r1 = H) the band equals those rows of the whole-map conv bit for bit. Traced like
-// Conv2d::operator() (one event per band), so `pixforge trace` times and counts the tail too.
-template <class Rows>
-Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1, Rows rows) {
-  const int64_t i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(r1 + 1, H);
-  Conv2dParams p = conv.params;
-  p.pad_top = r0 == 0 ? 1 : 0;
-  p.pad_bottom = r1 == H ? 1 : 0;
-  const Tensor<float> x = rows(i0, i1);
-  if (current_tracer() == nullptr) return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache);
-  return detail::traced_call(
-      conv, "Conv2d", x, [&] { return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache); },
-      [&](const Tensor<float>& y) {
-        return 2.0 * double(conv.weight.size(1) * conv.weight.size(2) * conv.weight.size(3)) * double(y.numel());
-      });
-}
+using row_stream::conv3x3_rows;
 
 // The rows of `cur` (band rows [b0, b1) of a map) with the last row of `prev` above and the first row of `next`
 // below when given (undefined tensors = none): one packed [N, C, rows, W] tensor, `cur` itself when alone; written
@@ -407,12 +378,8 @@ class RRDBNet : public ImageModel {
   const ImageModelInfo& info() const override { return info_; }
 
   Tensor<float> forward(const Tensor<float>& x) const override {  // x [N, C, H, W]
+    check_input(x);
     const int64_t u = cfg_.unshuffle();
-    PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.num_in_ch, ErrorCode::shape_mismatch, "rrdbnet: expected [N,",
-                   cfg_.num_in_ch, ",H,W], got ", x.shape().str());
-    PIXFORGE_CHECK(x.size(2) % u == 0 && x.size(3) % u == 0, ErrorCode::shape_mismatch, "rrdbnet (scale ", cfg_.scale,
-                   "): height and width must be multiples of ", u, " (pad to info().size_multiple), got ",
-                   x.shape().str());
     const Tensor<float> in = u > 1 ? pixel_unshuffle(x, u) : x;        // [N, C·u², h, w], h = H/u
     Tensor<float> feat = conv_first(in);                               // [N, F, h, w]
     Tensor<float> trunk = conv_body(run_body(feat));                  // [N, F, h, w]
@@ -446,6 +413,58 @@ class RRDBNet : public ImageModel {
     return cat[a].narrow(1, 0, F);  // keeps only cat[a] alive
   }
 
+  // forward() layer-streamed (nn/row_stream.hpp): the trunk — conv_first, every RDB's convs and residuals, the
+  // RRDB residuals, conv_body and the feat skip — is a graph of row-band maps pulled top to bottom by the tail's
+  // bands; each band of output rows goes to sink(band [N, C_out, rows, 4w], its first row). Every layer computes
+  // each of its rows once, in bands starting on multiples of 4 rows of its map (the Winograd grid of forward()),
+  // with the zero padding of forward() at the top and bottom: the same bits as forward(). Each map keeps the rows
+  // its readers still need (about 4 rows per conv between them: RDB inputs ~20, RRDB inputs ~60, the feat skip
+  // ~4·(15·B + 1)), so memory grows with the width, not the height.
+  void forward_rows(const Tensor<float>& x, const RowSink& sink) const override {
+    check_input(x);
+    const int64_t u = cfg_.unshuffle(), N = x.size(0), h = x.size(2) / u, w = x.size(3) / u;
+    row_stream::Graph g(N, w, stream_step(h, w));
+    row_stream::Map& trunk = trunk_maps(g, &x, h);
+    const int reader = trunk.add_reader();
+    tail_rows(
+        N, h, w,
+        [&](int64_t i0, int64_t i1, rrdbnet_detail::Scratch* s, bool) {
+          const int64_t t0 = i0 / 2, t1 = (i1 - 1) / 2 + 1;  // the trunk rows nearest ×2 reads
+          trunk.ensure(t1);
+          const Tensor<float> rows = trunk.rows(t0, t1);
+          trunk.release(reader, t0);
+          return rrdbnet_detail::upsample_nearest2x_rows(rows, i0, i1, t0, s);
+        },
+        sink);
+  }
+
+  // forward_rows() into one output tensor: forward()'s result.
+  Tensor<float> forward_streamed(const Tensor<float>& x) const {
+    check_input(x);
+    Tensor<float> y = Tensor<float>::empty({x.size(0), cfg_.num_out_ch, x.size(2) * cfg_.scale, x.size(3) * cfg_.scale});
+    forward_rows(x, [&](const Tensor<float>& band, int64_t r0) { rrdbnet_detail::copy_rows(band, y, r0); });
+    return y;
+  }
+
+  // Estimated peak activation bytes of forward_rows() on a [1, C, H, W] input, without the output: the trunk
+  // maps' windows (a dry run of the schedule: their exact sizes), 6 tail bands (as the tiled estimate's
+  // activation_bytes_fixed, at this width) and a few trunk-band temporaries (a conv's output, residual inputs).
+  int64_t stream_bytes(int64_t H, int64_t W) const override {
+    const int64_t u = cfg_.unshuffle(), h = H / u, w = W / u;
+    if (h <= 0 || w <= 0) return 0;
+    const int64_t step = stream_step(h, w);
+    row_stream::Graph g(1, w, step, /*dry=*/true);
+    row_stream::Map& trunk = trunk_maps(g, nullptr, h);
+    trunk.ensure(h);
+    const int64_t F = cfg_.num_feat, G = cfg_.num_grow_ch;
+    const int64_t tail_rows = rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, F, tail_band_rows)[1] + 2;
+    return int64_t(sizeof(float)) * (g.held_floats() + (4 * F + 2 * G) * (step + 2) * w + 6 * F * tail_rows * 4 * w);
+  }
+
+  // Rows the trunk's maps compute per step in forward_rows(): 0 = automatic (as many as a tail band reads, at
+  // least 4); tests set other values. Never changes the output bits.
+  int64_t stream_step_rows = 0;
+
   // Rows of the tail's bands on the 4× grid: 0 = automatic (about rrdbnet_detail::kTailBandBytes per band of an
   // F-channel map); tests set small values to get many bands. Never changes the output bits.
   int64_t tail_band_rows = 0;
@@ -458,9 +477,26 @@ class RRDBNet : public ImageModel {
   // the result equals the whole-map chain bit for bit (rrdbnet_detail::conv3x3_rows; tests/models/
   // test_memory_plan.cpp checks it).
   Tensor<float> tail(Tensor<float> feat) const {                         // feat [N, F, h, w] (trunk grid)
+    const int64_t N = feat.size(0), h = feat.size(2), w = feat.size(3);
+    Tensor<float> y = Tensor<float>::empty({N, conv_last.weight.size(0), 4 * h, 4 * w});
+    tail_rows(
+        N, h, w,
+        [&](int64_t i0, int64_t i1, rrdbnet_detail::Scratch* s, bool last) {
+          Tensor<float> up = rrdbnet_detail::upsample_nearest2x_rows(feat, i0, i1, 0, s);
+          if (last) feat = Tensor<float>();  // the trunk is done with
+          return up;
+        },
+        [&](const Tensor<float>& band, int64_t r0) { rrdbnet_detail::copy_rows(band, y, r0); });
+    return y;
+  }
+
+  // The tail on an h × w trunk map of batch N whose rows come from `up(i0, i1, scratch, last)`: rows [i0, i1) of
+  // its nearest ×2 up-sampling (upsample_nearest2x_rows; `last`: no later call); each band of output rows goes to
+  // `sink(band [N, C_out, rows, 4w], first row)`, top to bottom.
+  template <class Up, class Sink>
+  void tail_rows(int64_t N, int64_t h, int64_t w, Up&& up, Sink&& sink) const {
     using namespace rrdbnet_detail;
     static_assert(conv2d_grid_tile() == 0 || 8 % (2 * conv2d_grid_tile()) == 0, "bands off the tile grid");
-    const int64_t h = feat.size(2), w = feat.size(3);
     const std::vector<int64_t> R = tail_band_bounds(4 * h, 4 * w, conv_up2.weight.size(0), tail_band_rows);
     const int64_t K = int64_t(R.size()) - 1;
     constexpr int kStages = 4;
@@ -468,7 +504,6 @@ class RRDBNet : public ImageModel {
     const int64_t grid[kStages] = {2, 4, 4, 4};  // each stage's output grid, in trunk pixels per side
     // band[s][k]: stage s's output band k while a later band still needs all of it, then only its last row.
     std::vector<std::vector<Tensor<float>>> band(kStages, std::vector<Tensor<float>>(size_t(K)));
-    Tensor<float> y = Tensor<float>::empty({feat.size(0), conv_last.weight.size(0), 4 * h, 4 * w});
     // Band inputs (up-sampled or joined rows) go to one buffer shared by all stages (each conv has consumed its
     // input before the next stage builds one), the joined rows an up-sampling stage reads to a second; both sized
     // for the tallest band plus 2 context rows and allocated on first use. A single band reuses nothing: then each
@@ -478,7 +513,7 @@ class RRDBNet : public ImageModel {
     Scratch in_buf, join_buf;
     Scratch* const in_s = K > 1 ? &in_buf : nullptr;
     for (int s = 0; s < kStages; ++s) {
-      const int64_t n_c = feat.size(0) * convs[s]->weight.size(1), g = grid[s], gp = s > 0 ? grid[s - 1] : 1;
+      const int64_t n_c = N * convs[s]->weight.size(1), g = grid[s], gp = s > 0 ? grid[s - 1] : 1;
       in_buf.capacity = std::max(in_buf.capacity, n_c * (tallest * g / 4 + 2) * g * w);
       join_buf.capacity = std::max(join_buf.capacity, n_c * (tallest * gp / 4 + 2) * gp * w);
     }
@@ -491,9 +526,7 @@ class RRDBNet : public ImageModel {
         Tensor<float> out;
         if (s == 0) {
           out = conv3x3_rows(*convs[0], H, r0, r1,
-                             [&](int64_t i0, int64_t i1) {
-                               return upsample_nearest2x_rows(feat, i0, i1, 0, in_s);
-                             });
+                             [&](int64_t i0, int64_t i1) { return up(i0, i1, in_s, k == K - 1); });
         } else {
           // Rows [lo, ...) of stage s − 1's map: band k, one row of band k − 1 above and of band k + 1 below.
           std::vector<Tensor<float>>& in = band[size_t(s) - 1];
@@ -517,17 +550,79 @@ class RRDBNet : public ImageModel {
           if (k > 0) in[size_t(k) - 1] = Tensor<float>();     // no later band reads it
           in[size_t(k)] = row_of(in[size_t(k)], in[size_t(k)].size(2) - 1);  // band k + 1 reads its last row
         }
-        if (s == 0 && k == K - 1) feat = Tensor<float>();     // the trunk is done with
         if (s == kStages - 1)
-          copy_rows(out, y, r0);
+          sink(out, r0);
         else
           band[size_t(s)][size_t(k)] = std::move(out);
       }
     }
-    return y;
   }
 
  private:
+  void check_input(const Tensor<float>& x) const {
+    const int64_t u = cfg_.unshuffle();
+    PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.num_in_ch, ErrorCode::shape_mismatch, "rrdbnet: expected [N,",
+                   cfg_.num_in_ch, ",H,W], got ", x.shape().str());
+    PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0 && x.size(2) % u == 0 && x.size(3) % u == 0,
+                   ErrorCode::shape_mismatch, "rrdbnet (scale ", cfg_.scale, "): height and width must be positive "
+                   "multiples of ", u, " (pad to info().size_multiple), got ", x.shape().str());
+  }
+
+  int64_t stream_step(int64_t h, int64_t w) const {
+    using row_stream::kRowAlign;
+    if (stream_step_rows > 0) return row_stream::round_up(stream_step_rows, kRowAlign);
+    const std::vector<int64_t> R = rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, cfg_.num_feat, tail_band_rows);
+    return std::max(kRowAlign, row_stream::round_up((R[1] + 3) / 4, kRowAlign));
+  }
+
+  // The trunk feat + conv_body(body(conv_first(unshuffle(x)))) as maps of g on the h-row trunk grid, fed from x
+  // (nullptr in a dry run); returns the last map. Mirrors forward() / run_body() operation for operation.
+  row_stream::Map& trunk_maps(row_stream::Graph& g, const Tensor<float>* x, int64_t h) const {
+    using rrdbnet_detail::residual_into;
+    using Bands = std::vector<Tensor<float>>;
+    const int64_t u = cfg_.unshuffle();
+    row_stream::Map& in = g.source("input", cfg_.num_in_ch * u * u, h, [x, u](int64_t r0, int64_t r1) {
+      if (x == nullptr) return Tensor<float>();
+      const Tensor<float> rows = x->narrow(2, u * r0, u * (r1 - r0)).contiguous();
+      return u > 1 ? pixel_unshuffle(rows, u) : rows;
+    });
+    row_stream::Map& feat = g.conv("conv_first", conv_first, {&in});
+    const int64_t F = cfg_.num_feat;
+    row_stream::Map* x_rrdb = &feat;
+    for (size_t b = 0; b < body.size(); ++b) {
+      const std::string name = "body." + std::to_string(b);
+      const ResidualDenseBlock* rdbs[3] = {&body[b].rdb1, &body[b].rdb2, &body[b].rdb3};
+      row_stream::Map* xr = x_rrdb;
+      for (int r = 0; r < 3; ++r) {
+        const ResidualDenseBlock& rdb = *rdbs[r];
+        const std::string n = name + ".rdb" + std::to_string(r + 1);
+        std::vector<row_stream::Map*> cat{xr};
+        for (const Conv2d* c : {&rdb.conv1, &rdb.conv2, &rdb.conv3, &rdb.conv4})
+          cat.push_back(&g.conv(n + ".conv" + std::to_string(cat.size()), *c, cat));  // x1..x4, lrelu fused
+        row_stream::Map& x5 = g.conv(n + ".conv5", rdb.conv5, cat);
+        if (r < 2)
+          xr = &g.zip(n, F, {xr, &x5}, [](const Bands& t) {  // x + 0.2·x5
+            Tensor<float> y = t[1];
+            residual_into(t[0], t[1], Tensor<float>(), y, false);
+            return y;
+          });
+        else
+          xr = &g.zip(name, F, {x_rrdb, xr, &x5}, [](const Bands& t) {  // x + 0.2·(y + 0.2·x5)
+            Tensor<float> y = t[1];
+            residual_into(t[0], t[1], t[2], y, true);
+            return y;
+          });
+      }
+      x_rrdb = xr;
+    }
+    row_stream::Map& trunk = g.conv("conv_body", conv_body, {x_rrdb});
+    return g.zip("feat", F, {&feat, &trunk}, [](const Bands& t) {  // feat + conv_body(...)
+      Tensor<float> y = t[1];
+      add_to_(t[0], y);
+      return y;
+    });
+  }
+
   static const Config& validated(const Config& c) {  // before any member is built from it
     c.validate();
     return c;
