@@ -137,12 +137,11 @@ class ISNetDIS : public ImageModel {
     Tensor<float> dec[6];                                            // hx1d … hx5d, hx6 (side k reads dec[k − 1])
     dec[5] = st[5]->forward_consume(pool(enc[4]));                   // hx6 [N, 512, H/64, …]
     for (int k = 4; k >= 0; --k) {                                   // stage5d (k = 4) … stage1d (k = 0)
-      Tensor<float> cat = cat_upsampled(dec[k + 1], enc[k]);         // torch.cat((up(d), hx), 1)
-      // Both inputs go before the stage runs, not after: kept alive through stage1d, hx1 and hx2d set the pass's
-      // tensor peak (at 1024²: 4.25 stage-1 maps of 64 MiB instead of 3.25; tests/models/test_isnet.cpp).
-      enc[k] = Tensor<float>();
+      // stage(torch.cat((up(d), hx), 1)), the concatenation read in place (RSUBlock::forward_cat); both inputs are
+      // handed over and go once rebnconvin has read them (hx1 holds stage1d's rebnconvin output: same shape).
+      Tensor<float> d = dec[k + 1];
       if (k + 1 >= sides) dec[k + 1] = Tensor<float>();
-      dec[k] = st[10 - k]->forward_consume(std::move(cat));
+      dec[k] = st[10 - k]->forward_cat(std::move(d), std::move(enc[k]));
     }
     std::vector<Tensor<float>> out;
     for (int k = 0; k < sides; ++k) {

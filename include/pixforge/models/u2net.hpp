@@ -57,6 +57,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,7 @@
 #include "pixforge/core/parallel.hpp"
 #include "pixforge/io/safetensors.hpp"
 #include "pixforge/models/model.hpp"
+#include "pixforge/models/u2net_bands.hpp"
 #include "pixforge/nn/layers.hpp"
 #include "pixforge/nn/state_dict.hpp"
 #include "pixforge/ops/activation.hpp"
@@ -218,7 +220,46 @@ class REBNCONV : public Module {
   }
   bool has_bn() const { return bn_; }
 
+  // (*this)(cat(up(src), tar)) (up: bilinear to tar's size; src undefined: tar alone) by row bands without the
+  // concatenation (models/u2net_bands.hpp), same bits; the output goes over tar's buffer when it has tar's
+  // channels and nobody else holds tar. Both inputs are released when it returns.
+  Tensor<float> forward_cat(Tensor<float> src, Tensor<float> tar) const {
+    using namespace u2net_detail;
+    if (!bandable(conv_s1)) {
+      Tensor<float> x = src.defined() ? cat_upsampled(src, tar) : tar;
+      src = Tensor<float>();
+      tar = Tensor<float>();
+      return (*this)(x);
+    }
+    tar = tar.contiguous();
+    const bool over = conv_s1.weight.size(0) == tar.size(1) && tar.is_sole_owner();
+    Tensor<float> y = conv_cat_banded(conv_s1, epilogue(), src, tar, over ? BandOut::into_tar : BandOut::fresh);
+    // Released here: a by-value parameter may otherwise live to the end of the caller's full expression (GCC),
+    // e.g. through the whole RSU body in `body(rebnconvin->forward_cat(...))`.
+    src = Tensor<float>();
+    tar = Tensor<float>();
+    return y;
+  }
+  // residual += (*this)(cat(up(src), tar)), in residual's buffer when it is contiguous (the RSU's `g + hxin`: the
+  // same bits as add_(g, residual)).
+  void forward_cat_add(Tensor<float> src, Tensor<float> tar, Tensor<float>& residual) const {
+    using namespace u2net_detail;
+    if (!bandable(conv_s1) || !residual.is_contiguous()) {
+      Tensor<float> g = (*this)(src.defined() ? cat_upsampled(src, tar) : tar);
+      add_(g, residual);
+      residual = std::move(g);
+      return;
+    }
+    tar = tar.contiguous();
+    conv_cat_banded(conv_s1, epilogue(), src, tar, BandOut::add_to, &residual);
+  }
+
  private:
+  std::function<void(Tensor<float>&)> epilogue() const {  // what operator() applies after conv_s1
+    return [this](Tensor<float>& y) {
+      if (bn_) u2net_detail::batch_norm_relu_(y, bn_s1);
+    };
+  }
   bool bn_;
 };
 
@@ -230,6 +271,14 @@ class RSUBlock : public Module {
   // rebnconvin has read it, so a stage input (in the decoders a concatenation twice as wide as the output) is freed
   // before the rest of the block runs instead of living until the block returns. Same ops, same bits.
   virtual Tensor<float> forward_consume(Tensor<float>&& x) const = 0;
+  // forward(cat(up(src), tar)) (the decoder stages' input), both handed over. The default builds the
+  // concatenation; RSU reads its two parts in place (REBNCONV::forward_cat).
+  virtual Tensor<float> forward_cat(Tensor<float>&& src, Tensor<float>&& tar) const {
+    Tensor<float> x = u2net_detail::cat_upsampled(src, tar);
+    src = Tensor<float>();
+    tar = Tensor<float>();
+    return forward_consume(std::move(x));
+  }
 };
 
 // RSU-L (height L = 7, 6, 5, 4): RSU7(in, mid, out) is RSU(7, in, mid, out).
@@ -258,15 +307,21 @@ class RSU : public RSUBlock {
   }
 
   Tensor<float> forward(const Tensor<float>& x) const override { return body((*rebnconvin)(x)); }  // x [N, in, H, W]
+  // rebnconvin's output goes over x's buffer where the shapes allow (stage1 of IS-Net: 64 -> 64 channels).
   Tensor<float> forward_consume(Tensor<float>&& x) const override {
+    if (x.size(1) == rebnconvin->conv_s1.weight.size(0) && x.is_sole_owner())
+      return body(rebnconvin->forward_cat(Tensor<float>(), std::move(x)));
     Tensor<float> hxin = (*rebnconvin)(x);
     x = Tensor<float>();
     return body(std::move(hxin));
   }
+  Tensor<float> forward_cat(Tensor<float>&& src, Tensor<float>&& tar) const override {
+    return body(rebnconvin->forward_cat(std::move(src), std::move(tar)));
+  }
   int64_t height() const { return height_; }
 
  private:
-  Tensor<float> body(const Tensor<float> hxin) const {             // hxin = rebnconvin(x) [N, out, H, W]
+  Tensor<float> body(Tensor<float> hxin) const {                   // hxin = rebnconvin(x) [N, out, H, W]
     using namespace u2net_detail;
     const size_t L = size_t(height_);
     std::vector<Tensor<float>> h(L);                               // h[k-1] = hk
@@ -275,16 +330,11 @@ class RSU : public RSUBlock {
     h[L - 1] = (*enc[L - 1])(h[L - 2]);                            // dilation 2 at the coarsest level
     Tensor<float> g = (*dec[L - 2])(concat({h[L - 1], h[L - 2]})); // [N, mid, …]
     h[L - 1] = Tensor<float>();
-    // Each level's inputs are released before its conv runs: only the concatenation and the output are alive
-    // then (besides hxin and the finer encoder maps still to be read).
-    for (size_t k = L - 2; k >= 1; --k) {                          // levels L−2 … 1 (dec index k−1)
-      Tensor<float> cat = cat_upsampled(g, h[k - 1]);
-      g = Tensor<float>();
-      h[k - 1] = Tensor<float>();
-      g = (*dec[k - 1])(cat);
-    }
-    add_(g, hxin);                                                 // [N, out, H, W]
-    return g;
+    // Levels L−2 … 2 read cat(up(g), hk) in place, by row bands, and write over hk (both mid channels); level 1
+    // adds its output to hxin in hxin's buffer. No concatenation and no second full-size map is ever allocated.
+    for (size_t k = L - 2; k >= 2; --k) g = dec[k - 1]->forward_cat(std::move(g), std::move(h[k - 1]));
+    dec[0]->forward_cat_add(std::move(g), std::move(h[0]), hxin);  // rebnconv1d(cat(up(g), h1)) + hxin
+    return hxin;                                                   // [N, out, H, W]
   }
   int64_t height_;
 };

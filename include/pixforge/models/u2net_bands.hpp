@@ -47,11 +47,11 @@ inline bool bandable(const Conv2d& conv) {
          p.pad_bottom == 1 && p.pad_left == 1 && p.pad_right == 1 && p.padding_mode == PaddingMode::zeros;
 }
 
-// Output rows per band: the band's input (all channels, plus 2 halo rows) about 8 MiB, a multiple of the conv's
+// Output rows per band: the band's input (all channels, plus 2 halo rows) about 2 MiB, a multiple of the conv's
 // grid tile. Depends on the shapes only.
 inline int64_t band_rows(int64_t n, int64_t cin, int64_t w) {
   const int64_t g = std::max<int64_t>(conv2d_grid_tile(), 1);
-  const int64_t r = (int64_t(8) << 20) / std::max<int64_t>(1, n * cin * w * int64_t(sizeof(float)));
+  const int64_t r = (int64_t(2) << 20) / std::max<int64_t>(1, n * cin * w * int64_t(sizeof(float)));
   return std::max(g, r / g * g);
 }
 

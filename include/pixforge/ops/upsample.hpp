@@ -318,10 +318,11 @@ inline Tensor<float> interpolate_nearest_gather(const Tensor<float>& x_in, const
 namespace detail {
 // One work unit of interpolate_separable: output rows [oy0, oy1) of one plane (xp: [H, W] -> yp: [OH, OW]).
 // Taps is a compile-time constant so the tap loops unroll and the vertical pass vectorises over ox. Both passes
-// sum their taps in the reference's order, starting from 0.
+// sum their taps in the reference's order, starting from 0. Output row oy goes to yp + (oy − yrow0)·OW: yrow0 > 0
+// fills a buffer that holds only some rows of the output (models/u2net_bands.hpp); each row's bits are the same.
 template <int Taps>
 void resize_rows(const float* xp, int64_t H, int64_t W, float* yp, int64_t OW, int64_t oy0, int64_t oy1,
-                 const ResizeTable& ty, const ResizeTable& tx) {
+                 const ResizeTable& ty, const ResizeTable& tx, int64_t yrow0 = 0) {
   // Input rows this block reads: the min/max over the taps of its output rows.
   int64_t r0 = H, r1 = -1;
   for (int64_t k = oy0 * Taps; k < oy1 * Taps; ++k) {
@@ -349,7 +350,7 @@ void resize_rows(const float* xp, int64_t H, int64_t W, float* yp, int64_t OW, i
       rows[k] = tmp.data() + (ty.idx[size_t(oy * Taps + k)] - r0) * OW;
       wy[k] = ty.w[size_t(oy * Taps + k)];
     }
-    float* dst = yp + oy * OW;
+    float* dst = yp + (oy - yrow0) * OW;
     for (int64_t ox = 0; ox < OW; ++ox) {
       float acc = 0.0f;
       for (int k = 0; k < Taps; ++k) acc += wy[k] * rows[k][ox];
