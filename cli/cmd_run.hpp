@@ -164,11 +164,11 @@ void run_image(const std::string& cmd, const LoadedRun& m, const std::string& in
   if (r.verbose && !m.own_sizing)
     std::fprintf(stderr,
                  "model: %s (task %s, scale %lld, receptive radius %lld, ~%lld B/px); image %dx%dx%d; tile %lld, "
-                 "halo %lld/%lld -> %lldx%lld tiles, ~%lld MiB of activations each\n",
+                 "halo %lld/%lld -> %lldx%lld tiles%s, ~%lld MiB of activations each\n",
                  info.arch.c_str(), info.task.c_str(), (long long)info.scale, (long long)info.halo,
                  (long long)plan.bytes_per_pixel, image.width, image.height, image.channels, (long long)plan.tile,
                  (long long)plan.halo, (long long)plan.halo_after, (long long)plan.tiles_x, (long long)plan.tiles_y,
-                 (long long)(plan.tile_bytes >> 20));
+                 plan.stream ? " (rows streamed)" : "", (long long)(plan.tile_bytes >> 20));
   ProgressBar bar;
   if (!quiet && plan.count() > 1) opt.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
   if (!m.own_sizing) opt.notice = nullptr;  // already reported by plan()

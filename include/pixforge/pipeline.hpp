@@ -141,6 +141,10 @@ struct RunOptions {
   // mean_pools models (each tiling adds whole passes) nor global_context ones. 0 = tile only when the budget
   // requires it.
   double max_tile_overhead = 0.10;
+  // Models that stream rows (ImageModel::stream_bytes > 0: RRDBNet) run layer-streamed (forward_rows: every row
+  // computed once, memory ∝ width) instead of in tiles when the automatic plan would tile them: the whole height
+  // at once, in full-width or, for very wide images, column strips with the exact horizontal context. false: tiles.
+  bool stream = true;
   // Called with (0, total) before the first tile and (k, total) after the k-th; total = number of tiles (times
   // 1 + info().mean_pools.size() passes for SE models cut into several tiles).
   std::function<void(int64_t done, int64_t total)> progress;
@@ -163,6 +167,8 @@ struct TilePlan {
   int64_t bytes_per_pixel = 0;       // activation estimate used
   int64_t bytes_fixed = 0;           // the part of the estimate that does not grow with the tile
   int64_t tile_bytes = 0;            // estimated activation bytes of the largest tile (or the whole image)
+  bool stream = false;               // rows streamed through the model (forward_rows), each of the tiles_x column
+                                     // strips top to bottom once (tiles_y = 1)
   int64_t count() const { return tiles_y * tiles_x; }
 };
 
@@ -480,7 +486,12 @@ class Pipeline {
       const double whole = double(p.padded_h) * double(p.padded_w) * double(p.bytes_per_pixel) + double(p.bytes_fixed);
       const CheapTiles cheap = i.mean_pools.empty() ? cheap_tiles(p, h, w, opt.max_tile_overhead, budget)
                                                     : CheapTiles{};
-      if (cheap.tile > 0 && (whole > double(budget) || double(cheap.bytes) <= 0.75 * whole)) {
+      int64_t strip = -1;  // > 0: stream column strips of this core width; 0: stream the whole width
+      if (opt.stream && whole > double(budget) && !(cheap.tile > 0)) strip = stream_strip(p, w, extra, budget);
+      if (strip >= 0) {
+        p.stream = true;
+        tile = strip;
+      } else if (cheap.tile > 0 && (whole > double(budget) || double(cheap.bytes) <= 0.75 * whole)) {
         tile = cheap.tile;
         bands = cheap.bands;
       } else if (whole <= double(budget)) {
@@ -496,12 +507,12 @@ class Pipeline {
       }
     }
     p.tile = tile;
-    p.tiles_y = tile > 0 && tile < h && tile + extra < p.padded_h ? detail::ceil_div(h, tile) : 1;
+    p.tiles_y = !p.stream && tile > 0 && tile < h && tile + extra < p.padded_h ? detail::ceil_div(h, tile) : 1;
     p.tiles_x = !bands && tile > 0 && tile < w && tile + extra < p.padded_w ? detail::ceil_div(w, tile) : 1;
     if (p.count() == 1) p.tile = 0;
     const int64_t eh = p.tiles_y == 1 ? p.padded_h : std::min(p.padded_h, p.tile + extra);
     const int64_t ew = p.tiles_x == 1 ? p.padded_w : std::min(p.padded_w, p.tile + extra);
-    p.tile_bytes = eh * ew * p.bytes_per_pixel + p.bytes_fixed;
+    p.tile_bytes = p.stream ? model_->stream_bytes(eh, ew) : eh * ew * p.bytes_per_pixel + p.bytes_fixed;
     if (opt.notice) {
       if (p.count() > 1 && (p.halo < exact_before || p.halo_after < exact_after))
         opt.notice(msg("approximate tiles: halo ", p.halo, " < the exact context ", exact_before, "/", exact_after,
@@ -608,6 +619,9 @@ class Pipeline {
       const std::vector<int64_t> sy = detail::source_table(ty, i.pre_pad, H, i.border_mode);
       const std::vector<int64_t> sx = detail::source_table(tx, i.pre_pad, W, i.border_mode);
       const int64_t th = ty.in1 - ty.in0, tw = tx.in1 - tx.in0;
+      // One tile that is the image itself (no pre_pad, no alignment padding): x, not a copy of it (IS-Net 1024²:
+      // 12 MiB less for the whole pass).
+      if (i.pre_pad == 0 && ty.in0 == 0 && tx.in0 == 0 && th == H && tw == W) return x;
       Tensor<float> t = Tensor<float>::empty({1, cin, th, tw});
       parallel_for(0, cin * th, [&](int64_t cy) {
         const int64_t c = cy / th, y = cy % th, yy = sy[size_t(y)];
@@ -677,6 +691,22 @@ class Pipeline {
     return best;
   }
 
+  // Row streaming for the automatic plan: 0 = the whole width fits `budget` streamed, > 0 = the widest core of
+  // column strips whose streamed estimate (core + context) fits, -1 = no streaming (the model does not stream, or
+  // not even a strip as wide as its context fits: then 2-D tiles, which recompute, but bound the memory).
+  int64_t stream_strip(const TilePlan& p, int64_t w, int64_t extra, int64_t budget) const {
+    if (model_->stream_bytes(p.padded_h, p.padded_w) <= 0) return -1;
+    if (model_->stream_bytes(p.padded_h, p.padded_w) <= budget) return 0;
+    const int64_t m = info().size_multiple, least = std::max<int64_t>({32, m, p.halo, p.halo_after});
+    int64_t lo = least / m * m, hi = std::min(w, p.padded_w - extra) / m * m;  // the estimate grows with the core
+    if (lo > hi || model_->stream_bytes(p.padded_h, lo + extra) > budget) return -1;
+    while (hi - lo > m) {
+      const int64_t mid = (lo + hi) / 2 / m * m;
+      (model_->stream_bytes(p.padded_h, mid + extra) <= budget ? lo : hi) = mid;
+    }
+    return model_->stream_bytes(p.padded_h, hi + extra) <= budget ? hi : lo;
+  }
+
   int64_t padded_size(int64_t n) const {
     const ImageModelInfo& i = info();
     const int64_t p = n + 2 * i.pre_pad;
@@ -700,6 +730,7 @@ class Pipeline {
     const std::vector<detail::TileSpan> xs =
         detail::plan_axis(W, i.pre_pad, plan.padded_w, i.size_multiple, plan.align, plan.halo,
                           plan.halo_after, plan.tiles_x > 1 ? plan.tile : 0);
+    if (plan.stream) return execute_streamed(plan, H, xs, opt, gather, sink);
     // Models with mean_pools, cut into several tiles: one statistics pass per pool, then the output pass.
     const bool multipass = !i.mean_pools.empty() && ys.size() * xs.size() > 1;
     detail::MeanPasses hook(i, plan.padded_h, plan.padded_w);
@@ -741,6 +772,36 @@ class Pipeline {
         }
       }
       hook.end_pass();
+    }
+  }
+
+  // Each column strip through forward_rows, top to bottom: the output bands' rows inside the image go to sink.
+  template <class Gather, class Sink>
+  void execute_streamed(const TilePlan& plan, int64_t H, const std::vector<detail::TileSpan>& xs,
+                        const RunOptions& opt, Gather& gather, Sink& sink) const {
+    const ImageModelInfo& i = info();
+    const detail::TileSpan ty{i.pre_pad, i.pre_pad + H, 0, plan.padded_h};
+    const int64_t s = i.scale, keep0 = ty.core0 * s, keep1 = ty.core1 * s, total = int64_t(xs.size());
+    if (opt.progress) opt.progress(0, total);
+    for (size_t b = 0; b < xs.size(); ++b) {
+      PIXFORGE_CHECK(opt.cancel == nullptr || !opt.cancel->load(), ErrorCode::invalid_argument, "pipeline '",
+                     i.arch, "': cancelled after ", b, " of ", total, " strips");
+      const Tensor<float> x = gather(ty, xs[b]);
+      model_->forward_rows(x, [&](const Tensor<float>& band_in, int64_t r0) {
+        PIXFORGE_CHECK(opt.cancel == nullptr || !opt.cancel->load(), ErrorCode::invalid_argument, "pipeline '",
+                       i.arch, "': cancelled in strip ", b + 1, " of ", total);
+        PIXFORGE_CHECK(band_in.dim() == 4 && band_in.size(0) == 1 && band_in.size(1) == i.out_channels && r0 >= 0 &&
+                           r0 + band_in.size(2) <= plan.padded_h * s,
+                       ErrorCode::shape_mismatch, "pipeline '", i.arch, "': the model streamed rows ",
+                       band_in.shape().str(), " at row ", r0, ", expected [1,", i.out_channels, ",rows,W] within ",
+                       plan.padded_h * s, " rows");
+        const int64_t a = std::max(r0, keep0), e = std::min(r0 + band_in.size(2), keep1);
+        if (a >= e) return;
+        const Tensor<float> band = band_in.contiguous();
+        const detail::OutSpan ox = detail::output_span(xs[b], band.size(3), s, i.pre_pad, "width", i.arch);
+        sink(band, detail::OutSpan{a - r0, a - keep0, e - a}, ox);
+      });
+      if (opt.progress) opt.progress(int64_t(b) + 1, total);
     }
   }
 
