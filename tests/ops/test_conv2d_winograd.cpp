@@ -205,6 +205,28 @@ TEST_CASE("conv2d_winograd: a wider map gives the same bits on the shared interi
                     "narrow map vs wide map, shared tiles");
 }
 
+// Outputs of >= kWinoStreamOutMinBytes are staged and written with non-temporal stores (AVX-512 builds), smaller
+// ones directly: a valid conv of a wide map (17 MiB output, odd width so the rows start at every offset within a
+// 64-byte line) must give, on its right part, the bits of the same conv on that part alone (2 MiB: not streamed) —
+// every tile's 6×6 patch is the same in both, right edge included. Fused (leaky) and separate (sigmoid) activations.
+TEST_CASE("conv2d_winograd: streamed output stores give the bits of ordinary stores") {
+  const int64_t cin = 16, cout = 16, h = 130, w = 2103, c0 = 1600;  // c0: a multiple of 4 (the tile grid)
+  const Tensor<float> wide = random_tensor({1, cin, h, w}, 61);
+  const Tensor<float> part = wide.narrow(3, c0, w - c0).contiguous();
+  const Tensor<float> wt = make_weight(cout, cin, 62), b = random_tensor({cout}, 63);
+  REQUIRE(cout * (h - 2) * (w - 2) * int64_t(sizeof(float)) >= detail::kWinoStreamOutMinBytes);
+  REQUIRE(cout * (h - 2) * (w - c0 - 2) * int64_t(sizeof(float)) < detail::kWinoStreamOutMinBytes);
+  for (const Act act : {Act::leaky_relu(0.1f), Act::sigmoid()}) {
+    const Conv2dParams p = Conv2dParams{}.with_act(act);
+    const Tensor<float> want = conv2d_winograd(part, wt, b, p);
+    for (int threads : {1, 2}) {
+      const Tensor<float> y = test::at_threads(threads, [&] { return conv2d_winograd(wide, wt, b, p); });
+      test::check_equal(y.narrow(3, c0, w - c0 - 2).contiguous(), want,
+                        std::string("wide map's right part vs the part alone, ") + std::to_string(threads) + " threads");
+    }
+  }
+}
+
 TEST_CASE("conv2d_winograd: argument errors") {
   const Tensor<float> x = random_tensor({1, 4, 8, 8}, 51);
   CHECK_THROWS_AS(conv2d_winograd(x, random_tensor({4, 4, 5, 5}, 52), Tensor<float>(), Conv2dParams{}), Error);

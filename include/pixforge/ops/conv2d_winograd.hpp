@@ -294,6 +294,11 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
                         (p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0);
   const int64_t row_stride = (4 * per + 4 * W + 8 + 15) / 16 * 16;
   const bool fused_act = detail::wino_fuses_act<S>(p.act);  // else a pass over the written rows
+  // Large outputs: the output transform writes a segment's rows into a per-thread stage at the output's offset
+  // within a 64-byte line, then wino_stream_row copies them out with non-temporal stores (kWinoStreamOutMinBytes).
+  const bool stream_out = detail::wino_can_stream_rows<S>() &&
+                          ys.numel() * int64_t(sizeof(float)) >= detail::kWinoStreamOutMinBytes;
+  const int64_t stage_stride = (4 * per + 32 + 15) / 16 * 16;
   Tensor<float> y = Tensor<float>::empty(ys);
   float* yd = y.data();
   const float* xd = x.data();
@@ -318,6 +323,11 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     float* vbuf = detail::thread_scratch<20>(36 * (cin * per + 16));
     float* mbuf = detail::thread_scratch<21>(36 * (group_blocks * OCB * per + 16) + W);
     float* panel = in_place ? nullptr : detail::thread_scratch<22>(6 * row_stride);
+    float* stage = nullptr;
+    if (stream_out) {  // 4 rows, 64-byte aligned (wino_stream_row loads them aligned)
+      float* raw = detail::thread_scratch<24>(4 * stage_stride + 16);
+      stage = raw + (16 - (reinterpret_cast<uintptr_t>(raw) / 4) % 16) % 16;
+    }
     // The chunk's segments: runs of tiles in one tile row, at offset f of the chunk.
     struct Segment {
       int64_t ty, tx, len, f;
@@ -397,22 +407,32 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         for (int sgi = 0; sgi < nseg; ++sgi) {
           const Segment& sg = segs[sgi];
           const int rows = int(std::min<int64_t>(4, hout - 4 * sg.ty));
-          const int64_t col_end = std::min(wout, 4 * (sg.tx + sg.len));  // this chunk's columns end here
+          const int64_t c0 = 4 * sg.tx, col_end = std::min(wout, 4 * (sg.tx + sg.len));  // this chunk's columns
+          // out[a]: where the output transform writes column c0 of row a (y itself, or the stage).
           float* yrows[4];
-          for (int a = 0; a < rows; ++a) yrows[a] = yd + ((n * cout + oc) * hout + 4 * sg.ty + a) * wout;
+          float* out[4];
+          for (int a = 0; a < rows; ++a) {
+            yrows[a] = yd + ((n * cout + oc) * hout + 4 * sg.ty + a) * wout;
+            out[a] = yrows[a] + c0;
+            if (stream_out) out[a] = stage + a * stage_stride + (reinterpret_cast<uintptr_t>(out[a]) / 4) % 16;
+          }
           for (int64_t g = 0; g * W < sg.len; ++g) {
             const int64_t col0 = 4 * (sg.tx + g * W), ncol = std::min<int64_t>(4 * W, col_end - col0);
             float* yg[4];
-            for (int a = 0; a < rows; ++a) yg[a] = yrows[a] + col0;
+            for (int a = 0; a < rows; ++a) yg[a] = out[a] + (col0 - c0);
             detail::wino_output_group<S>(mbuf + (oc - b0 * OCB) * tiles + sg.f + g * W, m_xi, b, yg, rows, ncol,
                                          p.act);
           }
-          if (p.act.kind != ActKind::none && !fused_act)
-            for (int a = 0; a < rows; ++a)
-              apply_act_inplace(yrows[a] + 4 * sg.tx, col_end - 4 * sg.tx, p.act);
+          for (int a = 0; a < rows; ++a) {
+            if (p.act.kind != ActKind::none && !fused_act) apply_act_inplace(out[a], col_end - c0, p.act);
+            if (stream_out) detail::wino_stream_row(yrows[a] + c0, out[a], col_end - c0);
+          }
         }
       }
     }
+#if defined(__AVX512F__)
+    if (stream_out) _mm_sfence();  // the non-temporal stores are visible before the unit counts as done
+#endif
   };
   if (!streamed) {
     const double unit_flops = 2.0 * 36.0 * double(per * cin * cout) / double(nsplit);

@@ -292,5 +292,39 @@ inline void wino_output_group(const float* m, int64_t xi_stride, float bias, flo
   (void)fuse;
 }
 
+// Outputs of at least this many bytes are written with non-temporal stores (wino_stream_row): a map this large is
+// not in any cache when the next layer reads it, so the store's read-for-ownership of every line only costs
+// bandwidth, and each work unit writes 4 rows of every output channel (planes ≥ 1 MiB apart, so all in the same
+// cache sets), which evicted the unit's V, M and U. Measured: bench/NOTES.md "wino" (session 6). Only the store
+// instruction changes, never a value, so this size threshold cannot change any bit.
+constexpr int64_t kWinoStreamOutMinBytes = int64_t(16) << 20;
+
+template <class S>
+constexpr bool wino_can_stream_rows() {
+#if defined(__AVX512F__)
+  return std::is_same<S, SimdAvx512>::value;
+#else
+  return false;
+#endif
+}
+
+// dst[0 .. n) = src[0 .. n), where src and dst have the same offset within a 64-byte line and src is in cache:
+// the whole lines of dst with non-temporal stores, the partial lines at both ends (which may be shared with a
+// neighbouring work unit) with ordinary ones. The caller fences (_mm_sfence) before another thread reads dst.
+inline void wino_stream_row(float* dst, const float* src, int64_t n) {
+#if defined(__AVX512F__)
+  const int64_t head = std::min<int64_t>(n, int64_t((16 - (reinterpret_cast<uintptr_t>(dst) / 4) % 16) % 16));
+  if (head > 0) _mm512_mask_storeu_ps(dst, __mmask16((1u << head) - 1u), _mm512_maskz_loadu_ps(__mmask16((1u << head) - 1u), src));
+  int64_t j = head;
+  for (; j + 16 <= n; j += 16) _mm512_stream_ps(dst + j, _mm512_load_ps(src + j));
+  if (j < n) {
+    const __mmask16 m = __mmask16((1u << (n - j)) - 1u);
+    _mm512_mask_storeu_ps(dst + j, m, _mm512_maskz_loadu_ps(m, src + j));
+  }
+#else
+  std::copy(src, src + n, dst);
+#endif
+}
+
 }  // namespace detail
 }  // namespace pixforge
