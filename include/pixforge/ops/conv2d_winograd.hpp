@@ -320,13 +320,15 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
     // ξ strides padded by 16 floats: a multiple of 4 KiB (e.g. 128 channels × 48 tiles) put all 36 rows of a
     // tile's V (or M) in one L1 set, and the transforms' 36 strided stores (loads) evicted each other.
     const int64_t v_xi = cin * tiles + 16;
-    float* vbuf = detail::thread_scratch<20>(36 * (cin * per + 16));
-    float* mbuf = detail::thread_scratch<21>(36 * (group_blocks * OCB * per + 16) + W);
+    // 64-byte aligned (a std::vector's data is only 16-byte aligned): every GEMM load of V and store of M is then
+    // one cache line, not two (the ξ strides and the register tile's offsets are multiples of 16 floats).
+    const auto align64 = [](float* f) { return f + (16 - (reinterpret_cast<uintptr_t>(f) / 4) % 16) % 16; };
+    float* vbuf = align64(detail::thread_scratch<20>(36 * (cin * per + 16) + 16));
+    float* mbuf = align64(detail::thread_scratch<21>(36 * (group_blocks * OCB * per + 16) + W + 16));
     float* panel = in_place ? nullptr : detail::thread_scratch<22>(6 * row_stride);
     float* stage = nullptr;
     if (stream_out) {  // 4 rows, 64-byte aligned (wino_stream_row loads them aligned)
-      float* raw = detail::thread_scratch<24>(4 * stage_stride + 16);
-      stage = raw + (16 - (reinterpret_cast<uintptr_t>(raw) / 4) % 16) % 16;
+      stage = align64(detail::thread_scratch<24>(4 * stage_stride + 16));
     }
     // The chunk's segments: runs of tiles in one tile row, at offset f of the chunk.
     struct Segment {
