@@ -225,7 +225,9 @@ class REBNCONV : public Module {
   // channels and nobody else holds tar. Both inputs are released when it returns.
   Tensor<float> forward_cat(Tensor<float> src, Tensor<float> tar) const {
     using namespace u2net_detail;
-    if (!bandable(conv_s1)) {
+    // One band would cover the map (small maps): building the concatenation and freeing both inputs first is the
+    // smaller peak (no band copy next to them).
+    if (!bandable(conv_s1) || band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3)) >= tar.size(2)) {
       Tensor<float> x = src.defined() ? cat_upsampled(src, tar) : tar;
       src = Tensor<float>();
       tar = Tensor<float>();
@@ -244,8 +246,13 @@ class REBNCONV : public Module {
   // same bits as add_(g, residual)).
   void forward_cat_add(Tensor<float> src, Tensor<float> tar, Tensor<float>& residual) const {
     using namespace u2net_detail;
-    if (!bandable(conv_s1) || !residual.is_contiguous()) {
-      Tensor<float> g = (*this)(src.defined() ? cat_upsampled(src, tar) : tar);
+    if (!bandable(conv_s1) || !residual.is_contiguous() ||
+        band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3)) >= tar.size(2)) {  // as forward_cat
+      Tensor<float> x = src.defined() ? cat_upsampled(src, tar) : tar;
+      src = Tensor<float>();
+      tar = Tensor<float>();
+      Tensor<float> g = (*this)(x);
+      x = Tensor<float>();
       add_(g, residual);
       residual = std::move(g);
       return;

@@ -47,20 +47,25 @@ inline bool bandable(const Conv2d& conv) {
          p.pad_bottom == 1 && p.pad_left == 1 && p.pad_right == 1 && p.padding_mode == PaddingMode::zeros;
 }
 
-// Output rows per band: the band's input (all channels, plus 2 halo rows) about 2 MiB, a multiple of the conv's
-// grid tile. Depends on the shapes only.
-inline int64_t band_rows(int64_t n, int64_t cin, int64_t w) {
+// Bytes of input per band by default: at IS-Net 1024² 8 MiB bands left ~16 MiB of band input and output above
+// the live maps at the decoders' peaks, 2 MiB ~4 MiB (bench/NOTES.md "isnetmem").
+constexpr int64_t kBandBytes = int64_t(2) << 20;
+
+// Output rows per band: the band's input (all channels) about `bytes`, a multiple of the conv's grid tile.
+// Depends on the shapes only.
+inline int64_t band_rows(int64_t n, int64_t cin, int64_t w, int64_t bytes = kBandBytes) {
   const int64_t g = std::max<int64_t>(conv2d_grid_tile(), 1);
-  const int64_t r = (int64_t(2) << 20) / std::max<int64_t>(1, n * cin * w * int64_t(sizeof(float)));
+  const int64_t r = bytes / std::max<int64_t>(1, n * cin * w * int64_t(sizeof(float)));
   return std::max(g, r / g * g);
 }
 
 // y = epilogue(conv(cat(up(src), tar))) where up = bilinear (align_corners=False) resize of src to tar's H×W and
 // epilogue = what the layer applies after its conv (BN + ReLU, or nothing when fused), src optional (undefined:
-// the input is tar alone). tar is taken by reference because BandOut::into_tar overwrites it.
+// the input is tar alone). tar is taken by reference because BandOut::into_tar overwrites it. band_bytes: see
+// band_rows (tests pass small values to get many bands on small maps).
 inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<void(Tensor<float>&)>& epilogue,
                                      const Tensor<float>& src_in, Tensor<float>& tar, BandOut out_mode,
-                                     Tensor<float>* residual = nullptr) {
+                                     Tensor<float>* residual = nullptr, int64_t band_bytes = kBandBytes) {
   PIXFORGE_CHECK(bandable(conv), ErrorCode::invalid_argument, "u2net conv_cat_banded: needs a 3x3 stride-1 conv with "
                  "zero padding 1, weight ", conv.weight.shape().str());
   PIXFORGE_CHECK(tar.dim() == 4 && tar.is_contiguous(), ErrorCode::shape_mismatch,
@@ -95,7 +100,7 @@ inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<voi
   std::vector<float> kept(out_mode == BandOut::into_tar ? size_t(N * Ct * W) : 0);
   int64_t kept_row = -1;
 
-  const int64_t R = band_rows(N, Cin, W);
+  const int64_t R = band_rows(N, Cin, W, band_bytes);
   for (int64_t r0 = 0; r0 < H; r0 += R) {
     const int64_t r1 = std::min(H, r0 + R), i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(H, r1 + 1);
     const int64_t rows = i1 - i0;
