@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
     const bool other_pad = pad != pipe.info().pre_pad;
     const bool forward = env_is("PEER_PIXFORGE_FORWARD", "1") || other_pad;
     const Tensor<float> padded = read_f32(argv[2], parse_dims(argv[3]));
-    const Tensor<float> x = forward ? padded : unpad(padded, pipe.info().pre_pad);
+    // No padding to cut (IS-Net, pre_pad 0): the image is the harness's tensor itself, not a second copy.
+    const Tensor<float> x = forward || pipe.info().pre_pad == 0 ? padded : unpad(padded, pipe.info().pre_pad);
     set_num_threads(std::stoi(argv[4]));
     RunOptions opt;
     if (const char* mib = std::getenv("PEER_PIXFORGE_MEMORY_MIB")) opt.memory_budget = std::stoll(mib) << 20;
