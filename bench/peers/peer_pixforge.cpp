@@ -89,7 +89,8 @@ double prepare_weights(const Module& net) {
     if (conv == nullptr) continue;
     const Tensor<float> probe = Tensor<float>::empty({1, conv->weight.size(1) * conv->params.groups, 1, 1});
     // Layers whose transformed weights the library does not keep (winograd_streams_weights) transform them per call.
-    if (detail::conv2d_winograd_preferred(probe, conv->weight, conv->params) &&
+    // Nor those whose model asked for no cache (Conv2d::cache_weights: IS-Net).
+    if (conv->cache_weights && detail::conv2d_winograd_preferred(probe, conv->weight, conv->params) &&
         !detail::winograd_streams_weights(conv->weight.shape()))
       conv->weight_cache.winograd(conv->weight);
   }

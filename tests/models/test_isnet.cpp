@@ -116,6 +116,15 @@ TEST_CASE("u2net decoder: conv on cat(up(src), tar) by row bands == conv on the 
         });
       }
     }
+    // Without kept weights (Conv2d::cache_weights false, as IS-Net sets it) the same bits, and nothing kept.
+    layer.conv_s1.cache_weights = false;
+    const int64_t builds = layer.conv_s1.weight_cache.builds();
+    test::check_equal(layer(c.cs > 0 ? cat_upsampled(src, tar) : tar), ref, "no kept weights: whole");
+    Tensor<float> tc = tar.clone();
+    test::check_equal(conv_cat_banded(layer.conv_s1, epilogue, src, tc, BandOut::fresh, nullptr, 1), ref,
+                      "no kept weights: 4-row bands");
+    CHECK(layer.conv_s1.weight_cache.builds() == builds);
+    layer.conv_s1.cache_weights = true;
     // The REBNCONV entry points (default bands: one at this size) hand both inputs over and release them.
     Tensor<float> s2 = c.cs > 0 ? src.clone() : Tensor<float>(), t2 = tar.clone(), r2 = res.clone();
     test::check_equal(layer.forward_cat(std::move(s2), tar.clone()), ref, "forward_cat");
@@ -138,6 +147,8 @@ TEST_CASE("isnet: forward (side 1 only, early releases) == forward_all()[0] bit 
   cfg.normalize = "none";
   ISNetDIS net(cfg);
   test::det_fill_module(net);
+  for (const auto& m : net.named_modules())  // IS-Net keeps no prepared weights (Conv2d::cache_weights)
+    if (const auto* conv = dynamic_cast<const Conv2d*>(m.second)) CHECK_FALSE(conv->cache_weights);
   const Tensor<float> x = test::det_input({1, 3, 45, 67});
   const Tensor<float> keep = x.clone();
   test::check_equal(net.forward(x), net.forward_all(x)[0], "isnet forward vs forward_all s1");

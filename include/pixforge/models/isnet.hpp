@@ -97,6 +97,11 @@ class ISNetDIS : public ImageModel {
       register_module("side" + std::to_string(k + 1), *s.side[k]);
     }
     norm_ = parse_input_norm(c.normalize, "isnet");
+    // Winograd weights are prepared per call, not kept. Only the layers under winograd_streams_weights' threshold
+    // kept them (larger ones never do): 24 MiB at the 1024² pass's peak, for transforms of ~10 ms of CPU per pass
+    // (bench/NOTES.md "isnetmem"). Same weights, same bits.
+    for (const auto& m : named_modules())
+      if (const auto* conv = dynamic_cast<const Conv2d*>(m.second)) const_cast<Conv2d*>(conv)->cache_weights = false;
 
     info_.arch = "isnet";
     info_.task = "remove-bg";

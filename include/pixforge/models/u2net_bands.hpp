@@ -101,6 +101,9 @@ inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<voi
   int64_t kept_row = -1;
 
   const int64_t R = band_rows(N, Cin, W, band_bytes);
+  // A layer that keeps no prepared weights (Conv2d::cache_weights false) still prepares them once for all bands.
+  ConvWeightCache call_cache;
+  const ConvWeightCache* cache = conv.cache_weights ? &conv.weight_cache : &call_cache;
   for (int64_t r0 = 0; r0 < H; r0 += R) {
     const int64_t r1 = std::min(H, r0 + R), i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(H, r1 + 1);
     const int64_t rows = i1 - i0;
@@ -122,7 +125,7 @@ inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<voi
     Conv2dParams p = conv.params;
     p.pad_top = r0 == 0 ? 1 : 0;
     p.pad_bottom = r1 == H ? 1 : 0;
-    auto run = [&] { return conv2d(band, conv.weight, conv.bias, p, &conv.weight_cache); };
+    auto run = [&] { return conv2d(band, conv.weight, conv.bias, p, cache); };
     Tensor<float> g = current_tracer() == nullptr
                           ? run()
                           : detail::traced_call(conv, "Conv2d", band, run, [&](const Tensor<float>& o) {

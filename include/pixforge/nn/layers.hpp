@@ -65,6 +65,9 @@ class Conv2d : public Module {
   // Weights prepared for the fast kernel (Winograd U = G g Gᵀ), built on the first call that needs them, checked
   // against `weight` on every call (never stale), safe for concurrent forwards (ops/conv2d_winograd.hpp).
   ConvWeightCache weight_cache;
+  // false: weight_cache is not used; prepared weights are made per call and dropped (IS-Net sets it: its small
+  // layers' Winograd weights held 24 MiB for ~10 ms of transforms per pass; bench/NOTES.md "isnetmem").
+  bool cache_weights = true;
 
   explicit Conv2d(const Conv2dOptions& o) {
     const int64_t cin = o.in_channels(), cout = o.out_channels(), g = o.groups(), k = o.kernel_size();
@@ -82,8 +85,9 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size)
       : Conv2d(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
   Tensor<float> operator()(const Tensor<float>& x) const {
-    if (current_tracer() == nullptr) return conv2d(x, weight, bias, params, &weight_cache);
-    return detail::traced_call(*this, "Conv2d", x, [&] { return conv2d(x, weight, bias, params, &weight_cache); },
+    const ConvWeightCache* cache = cache_weights ? &weight_cache : nullptr;
+    if (current_tracer() == nullptr) return conv2d(x, weight, bias, params, cache);
+    return detail::traced_call(*this, "Conv2d", x, [&] { return conv2d(x, weight, bias, params, cache); },
                                [&](const Tensor<float>& y) {
                                  return 2.0 * double(weight.size(1) * weight.size(2) * weight.size(3)) *
                                         double(y.numel());
