@@ -423,8 +423,11 @@ class RRDBNet : public ImageModel {
   void forward_rows(const Tensor<float>& x, const RowSink& sink) const override {
     check_input(x);
     const int64_t u = cfg_.unshuffle(), N = x.size(0), h = x.size(2) / u, w = x.size(3) / u;
+    row_stream::Graph dry(N, w, stream_step(h, w), /*dry=*/true);
+    dry_run(dry, h, w);
     row_stream::Graph g(N, w, stream_step(h, w));
     row_stream::Map& trunk = trunk_maps(g, &x, h);
+    g.reserve_like(dry);  // every ring at its final size from the start
     const int reader = trunk.add_reader();
     tail_rows(
         N, h, w,
@@ -454,8 +457,7 @@ class RRDBNet : public ImageModel {
     if (h <= 0 || w <= 0) return 0;
     const int64_t step = stream_step(h, w);
     row_stream::Graph g(1, w, step, /*dry=*/true);
-    row_stream::Map& trunk = trunk_maps(g, nullptr, h);
-    trunk.ensure(h);
+    dry_run(g, h, w);
     const int64_t F = cfg_.num_feat, G = cfg_.num_grow_ch;
     const int64_t tail_rows = rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, F, tail_band_rows)[1] + 2;
     return int64_t(sizeof(float)) * (g.held_floats() + (4 * F + 2 * G) * (step + 2) * w + 6 * F * tail_rows * 4 * w);
@@ -573,6 +575,20 @@ class RRDBNet : public ImageModel {
     if (stream_step_rows > 0) return row_stream::round_up(stream_step_rows, kRowAlign);
     const std::vector<int64_t> R = rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, cfg_.num_feat, tail_band_rows);
     return std::max(kRowAlign, row_stream::round_up((R[1] + 3) / 4, kRowAlign));
+  }
+
+  // forward_rows()'s schedule on a dry graph: the trunk's rows pulled as the tail's stage 0 reads them (the rows
+  // conv3x3_rows asks of conv_up1's up-sampled input, band by band), so the maps' capacities are the real ones.
+  void dry_run(row_stream::Graph& g, int64_t h, int64_t w) const {
+    row_stream::Map& trunk = trunk_maps(g, nullptr, h);
+    const int reader = trunk.add_reader();
+    const std::vector<int64_t> R =
+        rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, conv_up2.weight.size(0), tail_band_rows);
+    for (size_t k = 0; k + 1 < R.size(); ++k) {
+      const int64_t i0 = std::max<int64_t>(R[k] / 2 - 1, 0), i1 = std::min(R[k + 1] / 2 + 1, 2 * h);
+      trunk.ensure((i1 - 1) / 2 + 1);
+      trunk.release(reader, i0 / 2);
+    }
   }
 
   // The trunk feat + conv_body(body(conv_first(unshuffle(x)))) as maps of g on the h-row trunk grid, fed from x
