@@ -50,6 +50,12 @@
 // TinySR). Measured with the CLI (`pixforge run ... --verbose`; session 2: 512 MiB budget, no cheap tiles),
 // TinySR 2×: 2048² untiled 1394 MiB peak RSS, automatic (5×5 tiles) 203 MiB; 4096² -> 8192² automatic (9×9
 // tiles) 631 MiB, RGBA 808 MiB (the PNG encoder's buffer included).
+// Row streaming: a model that implements ImageModel::forward_rows (RRDBNet) and would be tiled by that rule runs
+// layer-streamed instead (opt.stream, TilePlan::stream): the whole padded height at once, each layer computing
+// each of its rows once and keeping only the rows its readers still need (nn/row_stream.hpp), so memory grows with
+// the width only; when even that exceeds the budget, in column strips with the exact horizontal context (each
+// strip's rows still computed once). The output bands are written straight into the output as they come, and the
+// bits are those of the untiled run (tests/pipeline/test_pipeline_stream.cpp).
 // Models with info().global_context depend on the whole image. When that dependence is only per-channel means
 // listed in info().mean_pools (the SE blocks of Real-CUGAN and waifu2x CUNet), tiling stays exact in several
 // passes over the same tiles (detail::MeanPasses): pass k runs every tile up to SE block k, with the whole-image
