@@ -90,6 +90,11 @@ std::vector<ConvCase> awkward_cases() {
        P{}.with_padding(8).with_dilation(8).with_act(Act::relu()), true},
       {"direct 3x3 dilation 2 s2, asymmetric pad", 1, 3, 12, 61, 4, 3, 3,
        P{}.with_stride(2).with_dilation(2).with_padding(1, 3, 2, 0), true},
+      // Dilated stride-1 convs band output rows dh apart: several bands per residue class, ragged last bands.
+      {"direct 3x3 dilation 2 p2 replicate, N=2, C=20->11, 29x70, relu", 2, 20, 29, 70, 11, 3, 3,
+       P{}.with_padding(2).with_dilation(2).with_padding_mode(PaddingMode::replicate).with_act(Act::relu()), true},
+      {"direct 3x3 dilation (3,1) pad (3,1) reflect, C=9->10, 31x40", 1, 9, 31, 40, 10, 3, 3,
+       P{}.with_padding(3, 1).with_dilation(3, 1).with_padding_mode(PaddingMode::reflect), true},
   };
 }
 

@@ -462,21 +462,21 @@ inline void deinterleave2(const float* __restrict src, int64_t pairs, float* __r
   }
 }
 
-// Copies input rows [iy0, iy0 + rows) of the padded input (row iy0 = the band's first output row · stride − pad_top,
-// any border mode) of all channels into panel[ic][r][phase][j]: padded column c (0 = pad_left columns left of the
-// image) goes to phase c mod sw, position c div sw, so stride-sw outputs read consecutive floats
+// Copies input rows iy0 + r·row_step, r < rows, of the padded input (row iy0 = the band's first output row · stride
+// − pad_top, any border mode) of all channels into panel[ic][r][phase][j]: padded column c (0 = pad_left columns
+// left of the image) goes to phase c mod sw, position c div sw, so stride-sw outputs read consecutive floats
 // (conv2d_direct_kernel.hpp). Each phase is phase_w floats; positions past its last column are zeroed: the last
 // vector of a tile reads them, and zeros keep them finite.
 inline void fill_direct_panel(float* panel, const float* x, int64_t cin, int64_t h, int64_t w, int64_t iy0,
                               int64_t rows, int64_t sw, int64_t phase_w, int64_t pad_left, int64_t padded_w,
-                              const int64_t* colmap, PaddingMode mode) {
+                              const int64_t* colmap, PaddingMode mode, int64_t row_step = 1) {
   const int64_t row_stride = sw * phase_w;
   // The columns copied straight from the image: [c0, c1) of the padded row.
   const int64_t c0 = std::min(pad_left, padded_w), c1 = std::min(pad_left + w, padded_w);
   for (int64_t ic = 0; ic < cin; ++ic)
     for (int64_t r = 0; r < rows; ++r) {
       float* dst = panel + (ic * rows + r) * row_stride;
-      const int64_t iy = pad_source_index(iy0 + r, h, mode);
+      const int64_t iy = pad_source_index(iy0 + r * row_step, h, mode);
       if (iy < 0) {
         std::fill(dst, dst + row_stride, 0.0f);
         continue;
@@ -640,22 +640,33 @@ void detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& 
     colmap[size_t(c)] = detail::pad_source_index(c - p.pad_left, w, p.padding_mode);
   // Each phase: its columns plus ≥ one vector of zeroed slack for the last tile's reads, 64-byte aligned.
   const int64_t phase_w = ((padded_w + sw - 1) / sw + S::W + 15) / 16 * 16, row_stride = sw * phase_w;
-  const int64_t bands = (hout + detail::kDirectBandRows - 1) / detail::kDirectBandRows;
+  // A band is kDirectBandRows output rows `out_step` apart. Dilated stride-1 convs (IS-Net's RSU-4F, d 2/4/8) take
+  // rows dh apart (one residue class of oy mod dh): their taps then read panel rows 1 apart, so a band copies
+  // band + kh − 1 input rows, not band + (kh − 1)·dh of which most were never read (d 8: 20 rows per 4 output
+  // rows, 2 MiB of panel at 256 channels). Which rows share a band changes no sum.
+  const bool phased = sh == 1 && dh > 1;
+  const int64_t out_step = phased ? dh : 1;           // output rows (and input rows) between a band's rows
+  const int64_t pr_out = phased ? 1 : sh;             // panel rows between a band's output rows
+  const int64_t pr_ky = phased ? 1 : dh;              // panel rows between kernel rows
+  std::vector<int64_t> band_oy0;                      // first output row of each band of one image
+  for (int64_t ph = 0; ph < std::min(out_step, hout); ++ph)
+    for (int64_t oy = ph; oy < hout; oy += detail::kDirectBandRows * out_step) band_oy0.push_back(oy);
+  const int64_t bands = int64_t(band_oy0.size());
   float* yd = y.data();
 
   const double unit_flops = 2.0 * double(detail::kDirectBandRows * wout * cout * cin * kh * kw);
   parallel_for_work(0, n_img * bands, unit_flops, [&](int64_t unit) {
-    const int64_t n = unit / bands, oy0 = (unit % bands) * detail::kDirectBandRows;
-    const int64_t out_rows = std::min(detail::kDirectBandRows, hout - oy0);
-    const int64_t rows = (out_rows - 1) * sh + (kh - 1) * dh + 1;
+    const int64_t n = unit / bands, oy0 = band_oy0[size_t(unit % bands)];
+    const int64_t out_rows = std::min(detail::kDirectBandRows, (hout - oy0 + out_step - 1) / out_step);
+    const int64_t rows = (out_rows - 1) * pr_out + (kh - 1) * pr_ky + 1;
     // 64-byte aligned (row_stride is a multiple of 16 floats), so the kx = 0 loads never straddle a cache line.
     float* scratch = detail::thread_scratch<5>(cin * rows * row_stride + 15);
     float* panel = scratch + (16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16;
     detail::fill_direct_panel(panel, x.data() + n * cin * h * w, cin, h, w, oy0 * sh - p.pad_top, rows, sw,
-                              phase_w, p.pad_left, padded_w, colmap.data(), p.padding_mode);
+                              phase_w, p.pad_left, padded_w, colmap.data(), p.padding_mode, out_step);
     detail::DirectTile t;
     t.ic_stride = rows * row_stride;
-    t.ky_stride = dh * row_stride;
+    t.ky_stride = pr_ky * row_stride;
     for (int64_t kx = 0; kx < kw; ++kx) t.kx_off[kx] = (kx * dw) % sw * phase_w + (kx * dw) / sw;
     t.kh = kh;
     t.kw = kw;
@@ -672,9 +683,9 @@ void detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& 
         for (int64_t ic0 = 0; ic0 < cin; ic0 += detail::kDirectIcBlock)
           for (int64_t oc0 = 0; oc0 < cout; oc0 += ocb) {
             for (int64_t o = 0; o < ocb; ++o)
-              t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r) * wout + ox0 : nullptr;
+              t.y[o] = oc0 + o < cout ? yd + ((n * cout + oc0 + o) * hout + oy0 + r * out_step) * wout + ox0 : nullptr;
             t.cin = std::min(detail::kDirectIcBlock, cin - ic0);
-            t.panel = panel + ic0 * rows * row_stride + r * sh * row_stride + ox0;
+            t.panel = panel + ic0 * rows * row_stride + r * pr_out * row_stride + ox0;
             t.wpack = wpack.data() + (oc0 * cin + ic0 * ocb) * kh * kw;
             t.accumulate = ic0 > 0;
             const bool last = ic0 + t.cin == cin;
@@ -684,7 +695,9 @@ void detail::conv2d_direct_impl(const Tensor<float>& x_in, const Tensor<float>& 
       }
     if (p.act.kind != ActKind::none)
       for (int64_t oc = 0; oc < cout; ++oc)
-        apply_act_inplace(yd + ((n * cout + oc) * hout + oy0) * wout, out_rows * wout, p.act);
+        for (int64_t r = 0; r < out_rows; r += out_step == 1 ? out_rows : 1)  // contiguous rows: one call
+          apply_act_inplace(yd + ((n * cout + oc) * hout + oy0 + r * out_step) * wout,
+                            (out_step == 1 ? out_rows : 1) * wout, p.act);
   });
 }
 
