@@ -221,21 +221,23 @@ class REBNCONV : public Module {
   bool has_bn() const { return bn_; }
 
   // (*this)(cat(up(src), tar)) (up: bilinear to tar's size; src undefined: tar alone) by row bands without the
-  // concatenation (models/u2net_bands.hpp), same bits; the output goes over tar's buffer when it has tar's
-  // channels and nobody else holds tar. Both inputs are released when it returns.
+  // concatenation (models/u2net_bands.hpp), same bits; the output goes over tar's buffer when it fits there
+  // (over_tar_fits) and nobody else holds tar. Both inputs are released when it returns.
   Tensor<float> forward_cat(Tensor<float> src, Tensor<float> tar) const {
     using namespace u2net_detail;
     // One band would cover the map (small maps): building the concatenation and freeing both inputs first is the
     // smaller peak (no band copy next to them).
-    if (!bandable(conv_s1) || band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3)) >= tar.size(2)) {
+    const int64_t bytes = band_bytes_for(conv_s1, tar);
+    if (!bandable(conv_s1) || band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3), bytes) >= tar.size(2)) {
       Tensor<float> x = src.defined() ? cat_upsampled(src, tar) : tar;
       src = Tensor<float>();
       tar = Tensor<float>();
       return (*this)(x);
     }
     tar = tar.contiguous();
-    const bool over = conv_s1.weight.size(0) == tar.size(1) && tar.is_sole_owner();
-    Tensor<float> y = conv_cat_banded(conv_s1, epilogue(), src, tar, over ? BandOut::into_tar : BandOut::fresh);
+    const bool over = over_tar_fits(tar.size(0), tar.size(1), conv_s1.weight.size(0)) && tar.is_sole_owner();
+    Tensor<float> y =
+        conv_cat_banded(conv_s1, epilogue(), src, tar, over ? BandOut::into_tar : BandOut::fresh, nullptr, bytes);
     // Released here: a by-value parameter may otherwise live to the end of the caller's full expression (GCC),
     // e.g. through the whole RSU body in `body(rebnconvin->forward_cat(...))`.
     src = Tensor<float>();
@@ -246,8 +248,9 @@ class REBNCONV : public Module {
   // same bits as add_(g, residual)).
   void forward_cat_add(Tensor<float> src, Tensor<float> tar, Tensor<float>& residual) const {
     using namespace u2net_detail;
+    const int64_t bytes = band_bytes_for(conv_s1, tar);
     if (!bandable(conv_s1) || !residual.is_contiguous() ||
-        band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3)) >= tar.size(2)) {  // as forward_cat
+        band_rows(tar.size(0), conv_s1.weight.size(1), tar.size(3), bytes) >= tar.size(2)) {  // as forward_cat
       Tensor<float> x = src.defined() ? cat_upsampled(src, tar) : tar;
       src = Tensor<float>();
       tar = Tensor<float>();
@@ -258,7 +261,7 @@ class REBNCONV : public Module {
       return;
     }
     tar = tar.contiguous();
-    conv_cat_banded(conv_s1, epilogue(), src, tar, BandOut::add_to, &residual);
+    conv_cat_banded(conv_s1, epilogue(), src, tar, BandOut::add_to, &residual, bytes);
   }
 
  private:

@@ -35,9 +35,14 @@ namespace u2net_detail {
 
 enum class BandOut {
   fresh,     // a new tensor [N, Cout, H, W]
-  into_tar,  // over tar's buffer (Cout == tar's channels, tar not shared): returns tar
+  into_tar,  // over tar's buffer (tar not shared; Cout == tar's channels, or fewer when N = 1: then over its first
+             // Cout channels): returns tar, or a view of its first Cout channels
   add_to,    // residual += conv (in place, residual [N, Cout, H, W]): returns residual
 };
+
+// Whether BandOut::into_tar can take Cout channels into a tar of Ct (its first Cout channels are then a contiguous
+// block when N = 1).
+inline bool over_tar_fits(int64_t n, int64_t ct, int64_t cout) { return cout == ct || (cout < ct && n == 1); }
 
 // Whether conv_cat_banded can run this conv: 3×3, stride 1, dilation 1, zero padding 1 (REBNCONV with dirate 1).
 inline bool bandable(const Conv2d& conv) {
@@ -59,6 +64,16 @@ inline int64_t band_rows(int64_t n, int64_t cin, int64_t w, int64_t bytes = kBan
   return std::max(g, r / g * g);
 }
 
+// The band size for `conv` on a map like tar: kBandBytes, except for weights conv2d_winograd transforms per call
+// (winograd_streams_weights: 128 × 128 channels and up), which it then transforms again for every band (~35 ns per
+// 3×3 kernel; IS-Net's stage4d.rebnconvin 1024 -> 256 on 64²: 79 ms of CPU whole, 129 ms in 8 bands of 2 MiB): there
+// bands of 8 MiB, or half the input if that is less (these layers are on the small maps of the deep levels).
+inline int64_t band_bytes_for(const Conv2d& conv, const Tensor<float>& tar) {
+  if (!detail::winograd_streams_weights(conv.weight.shape())) return kBandBytes;
+  const int64_t whole = tar.size(0) * conv.weight.size(1) * tar.size(2) * tar.size(3) * int64_t(sizeof(float));
+  return std::max(kBandBytes, std::min(int64_t(8) << 20, whole / 2));
+}
+
 // y = epilogue(conv(cat(up(src), tar))) where up = bilinear (align_corners=False) resize of src to tar's H×W and
 // epilogue = what the layer applies after its conv (BN + ReLU, or nothing when fused), src optional (undefined:
 // the input is tar alone). tar is taken by reference because BandOut::into_tar overwrites it. band_bytes: see
@@ -78,9 +93,9 @@ inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<voi
                  "u2net conv_cat_banded: src ", src.shape().str(), " and tar ", tar.shape().str(), " differ in N");
   PIXFORGE_CHECK(conv.weight.size(1) == Cin, ErrorCode::shape_mismatch, "u2net conv_cat_banded: weight ",
                  conv.weight.shape().str(), " does not take ", Cs, " + ", Ct, " input channels");
-  PIXFORGE_CHECK(out_mode != BandOut::into_tar || (Cout == Ct && tar.is_sole_owner()), ErrorCode::invalid_argument,
-                 "u2net conv_cat_banded: output over tar needs ", Cout, " == ", Ct,
-                 " channels and a tar nobody else holds");
+  PIXFORGE_CHECK(out_mode != BandOut::into_tar || (over_tar_fits(N, Ct, Cout) && tar.is_sole_owner()),
+                 ErrorCode::invalid_argument, "u2net conv_cat_banded: output over tar needs ", Cout, " == ", Ct,
+                 " channels (or fewer with N = 1) and a tar nobody else holds, got N = ", N);
   PIXFORGE_CHECK(out_mode != BandOut::add_to ||
                      (residual != nullptr && residual->is_contiguous() && residual->shape() == Shape({N, Cout, H, W})),
                  ErrorCode::shape_mismatch, "u2net conv_cat_banded: residual must be a contiguous [", N, ",", Cout,
@@ -149,6 +164,7 @@ inline Tensor<float> conv_cat_banded(const Conv2d& conv, const std::function<voi
       }
     });
   }
+  if (out_mode == BandOut::into_tar && Cout < Ct) return tar.narrow(1, 0, Cout);  // N = 1: contiguous
   return out_mode == BandOut::fresh ? y : dst;
 }
 
