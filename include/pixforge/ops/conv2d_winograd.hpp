@@ -60,7 +60,9 @@
 //                        V[36][Cin][tiles]; then per group of ≤ 64 output channels, for each ξ the GEMM in blocks of
 //                        8 channels (register tile 8 channels × 48 tiles, ops/conv2d_winograd_kernel.hpp) into
 //                        M[36][64][tiles], V[ξ] staying in L1; then the output transform + bias (+ ReLU/LeakyReLU
-//                        in AVX-512 builds) straight into y, other activations on the unit's rows while in cache.
+//                        in AVX-512 builds) straight into y, other activations on the unit's rows while in cache
+//                        (outputs ≥ 16 MiB in AVX-512 builds: through a 4-row stage, whole 64-byte lines written
+//                        with non-temporal stores, detail::kWinoStreamOutMinBytes; the same values either way).
 //                        Extra memory per thread: 36·(Cin + min(Cout, 64))·tiles floats, ≤ 2.5 MiB (the chunk
 //                        shrinks for Cin > 303, output channels go in groups of 64), plus the transformed weights
 //                        (4× the weights) — or, for weights of ≥ 2 MiB transformed and no prepared ones given
