@@ -32,6 +32,7 @@
 #include "bench_peak.hpp"
 #include "pixforge/core/gemm.hpp"
 #include "pixforge/ops/conv2d.hpp"
+#include "pixforge/ops/conv2d_direct_blocked.hpp"
 
 using namespace pixforge;
 using bench::filled;
@@ -106,6 +107,42 @@ void run_conv_into(benchmark::State& state, const ConvShape& s) {
     const auto t0 = std::chrono::steady_clock::now();
     conv2d_direct_into(x, w, b, p, y);
     benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    sample_peak(state, peak_il, sample_cpu);
+  }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
+  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
+  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
+                                        peak_il / double(state.iterations()));
+  set_num_threads(0);
+}
+
+// conv2d_direct_blocked (NCHW16c in and out; ops/conv2d_direct_blocked.hpp) into a map allocated before the loop.
+// `convert` = false: x converted to NCHW16c before the loop (a layer between layers kept in that layout); true: each
+// iteration also pays to_nchw16c(x) and from_nchw16c(y) (one layer in an NCHW network). FLOPs are the conv's in both.
+void run_blocked_into(benchmark::State& state, const ConvShape& s, bool convert) {
+  set_num_threads(int(state.range(0)));
+  const Conv2dParams p = Conv2dParams{}.with_padding(s.pad);
+  const Tensor<float> x = filled({s.n, s.cin, s.h, s.w}, 1);
+  const Tensor<float> w = filled({s.cout, s.cin, s.k, s.k}, 2);
+  const Tensor<float> b = filled({s.cout}, 3);
+  const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
+  const Nchw16c xb = to_nchw16c(x, s.pad);
+  Nchw16c y = Nchw16c::zeros(ys[0], ys[1], ys[2], ys[3], 1);
+  const double peak1 = fma_peak_one_thread();
+  const double flops = 2.0 * double(ys.numel()) * double(s.cin * s.k * s.k);
+  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (convert) {
+      conv2d_direct_blocked_into(to_nchw16c(x, s.pad), w, b, p, y);
+      benchmark::DoNotOptimize(from_nchw16c(y).data());
+    } else {
+      conv2d_direct_blocked_into(xb, w, b, p, y);
+    }
+    benchmark::DoNotOptimize(y.data.data());
     benchmark::ClobberMemory();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     sample_peak(state, peak_il, sample_cpu);
@@ -279,6 +316,21 @@ PIXFORGE_CONV_INTO_BENCH(isnet_64_32_512);
 PIXFORGE_CONV_INTO_BENCH(isnet_128_64_512);
 PIXFORGE_CONV_INTO_BENCH(isnet_64_16_512);
 PIXFORGE_CONV_INTO_BENCH(isnet_32_64_512);
+// The same layers through conv2d_direct_blocked (NCHW16c; not used by the models): the layer alone and with the
+// layout conversions (bench/NOTES.md, "direct2").
+#define PIXFORGE_CONV_BLOCKED_BENCH(shape)                                                                    \
+  BENCHMARK_CAPTURE(BM_conv2d_blocked_into, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime(); \
+  BENCHMARK_CAPTURE(BM_conv2d_blocked_convert, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
+static void BM_conv2d_blocked_into(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, false); }
+static void BM_conv2d_blocked_convert(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, true); }
+PIXFORGE_CONV_BLOCKED_BENCH(c64_256);
+PIXFORGE_CONV_BLOCKED_BENCH(c32_256);
+PIXFORGE_CONV_BLOCKED_BENCH(c128_128_128);
+PIXFORGE_CONV_BLOCKED_BENCH(upconv7_64_128);
+PIXFORGE_CONV_BLOCKED_BENCH(rrdb_192_64_128);
+PIXFORGE_CONV_BLOCKED_BENCH(cugan_64_64_256);
+PIXFORGE_CONV_BLOCKED_BENCH(isnet_64_32_512);
+PIXFORGE_CONV_BLOCKED_BENCH(isnet_64_16_512);
 // Reference vs fast on small shapes.
 PIXFORGE_CONV_BENCH(call_ref, ref, small_3x3);
 PIXFORGE_CONV_BENCH(call_im2col, im2col, small_3x3);
