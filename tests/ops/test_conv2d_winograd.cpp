@@ -227,6 +227,40 @@ TEST_CASE("conv2d_winograd: streamed output stores give the bits of ordinary sto
   }
 }
 
+// The kernel writes Bᵀ·d and Aᵀ·m with shared sub-expressions (detail::WinoOps). They must equal the matrices (to
+// float rounding of the partial sums: a wrong coefficient or sign gives O(1) errors) and out[i] must read no in[k]
+// whose entry in row i is zero: models/tile_reach.hpp derives each tile's context from those zeros. A NaN in every
+// such in[k] must leave out[i] finite.
+template <int Rows, class F>
+void check_transform(const float (&mat)[Rows][6], F apply, const char* name) {
+  using detail::SimdScalar;
+  const Tensor<float> r = random_tensor({64, 6}, 61, -4.0f, 4.0f);
+  for (int64_t s = 0; s < 64; ++s) {
+    const float* in = r.data() + 6 * s;
+    float out[6] = {};
+    apply(in, out);
+    for (int i = 0; i < Rows; ++i) {
+      double want = 0, scale = 0;
+      for (int k = 0; k < 6; ++k) want += double(mat[i][k]) * in[k], scale += std::fabs(double(mat[i][k]) * in[k]);
+      INFO(name, " row ", i, " sample ", s);
+      CHECK(std::fabs(double(out[i]) - want) <= 4e-7 * scale);
+    }
+  }
+  for (int i = 0; i < Rows; ++i) {
+    float in[6], out[6] = {};
+    for (int k = 0; k < 6; ++k) in[k] = mat[i][k] != 0.0f ? 1.0f + 0.25f * float(k) : std::nanf("");
+    apply(in, out);
+    INFO(name, " row ", i);
+    CHECK(std::isfinite(out[i]));
+  }
+}
+
+TEST_CASE("WinoOps: factorised Bᵀ and Aᵀ equal the matrices and read only their non-zero entries") {
+  using O = detail::WinoOps<detail::SimdScalar>;
+  check_transform(detail::kWinoBTf, [](const float* in, float* out) { O::bt(in, out); }, "Bt");
+  check_transform(detail::kWinoATf, [](const float* in, float* out) { O::at(in, out); }, "At");
+}
+
 TEST_CASE("conv2d_winograd: argument errors") {
   const Tensor<float> x = random_tensor({1, 4, 8, 8}, 51);
   CHECK_THROWS_AS(conv2d_winograd(x, random_tensor({4, 4, 5, 5}, 52), Tensor<float>(), Conv2dParams{}), Error);
