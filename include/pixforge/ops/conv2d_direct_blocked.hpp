@@ -130,7 +130,11 @@ inline std::vector<float> pack_blocked_weights(const float* w, int64_t cout, int
       offsets[size_t(g * cb + icb)] = total;
       total += kNchw16cBlock * taps * std::min(ocb, ob - g * ocb) * kNchw16cBlock;
     }
-  std::vector<float> packed(size_t(total), 0.0f);
+  // 64-byte aligned: a weight vector split over two cache lines costs a second L1 access per load (measured:
+  // ≈ 10 points of the peak on the 2-group layers, bench/NOTES.md "direct2").
+  std::vector<float> packed(size_t(total + 15), 0.0f);
+  const int64_t shift = int64_t((64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64 / sizeof(float));
+  for (int64_t& o : offsets) o += shift;
   for (int64_t oc = 0; oc < cout; ++oc) {
     const int64_t g = oc / (ocb * kNchw16cBlock), lane = oc % (ocb * kNchw16cBlock);
     const int64_t width = std::min(ocb, ob - g * ocb) * kNchw16cBlock;
