@@ -125,9 +125,11 @@ class ISNetDIS : public ImageModel {
 
  private:
   // Runs the network and returns the first `sides` side outputs (the prediction is the first). Memory plan: x is
-  // dropped once conv_in has read it, each stage input as soon as the stage's rebnconvin has (forward_consume), an
-  // encoder map hx_k right after its decoder level concatenated it, and a decoder output as soon as the next level
-  // has read it unless its side output is wanted (forward() wants side 1 only: hx2d…hx6 do not outlive their use).
+  // dropped once conv_in has read it, each stage input as soon as the stage's rebnconvin has (forward_consume), a
+  // decoder stage's cat(up(d), hx_k) is never built (RSUBlock::forward_cat reads it by row bands; rebnconvin's output
+  // goes over hx_k where it fits), hx_k and d are released once read, and a decoder output is not kept unless its
+  // side output is wanted (forward() wants side 1 only: hx2d…hx6 do not outlive their use). At 1024² the tensor
+  // peak is then 132 MiB, 120 of them hx1…hx4 (bench/NOTES.md "isnetmem").
   std::vector<Tensor<float>> run(Tensor<float> x, int sides) const {
     using namespace u2net_detail;
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.in_ch && x.size(2) >= 1 && x.size(3) >= 1,
