@@ -131,17 +131,22 @@ inline std::vector<float> pack_blocked_weights(const float* w, int64_t cout, int
       total += kNchw16cBlock * taps * std::min(ocb, ob - g * ocb) * kNchw16cBlock;
     }
   // 64-byte aligned: a weight vector split over two cache lines costs a second L1 access per load (measured:
-  // ≈ 10 points of the peak on the 2-group layers, bench/NOTES.md "direct2").
+  // 7–8 points of the peak on 64→64 256² and 128→128 128², bench/NOTES.md "direct2").
   std::vector<float> packed(size_t(total + 15), 0.0f);
   const int64_t shift = int64_t((64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64 / sizeof(float));
   for (int64_t& o : offsets) o += shift;
-  for (int64_t oc = 0; oc < cout; ++oc) {
-    const int64_t g = oc / (ocb * kNchw16cBlock), lane = oc % (ocb * kNchw16cBlock);
-    const int64_t width = std::min(ocb, ob - g * ocb) * kNchw16cBlock;
-    for (int64_t ic = 0; ic < cin; ++ic)
-      for (int64_t t = 0; t < taps; ++t)
-        packed[size_t(offsets[size_t(g * cb + ic / kNchw16cBlock)] + ((ic % kNchw16cBlock) * taps + t) * width +
-                      lane)] = w[(oc * cin + ic) * taps + t];
+  // In destination order (sequential writes, no divisions): the pack runs on every call, like conv2d_direct's.
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t oc0 = g * ocb * kNchw16cBlock, width = std::min(ocb, ob - g * ocb) * kNchw16cBlock;
+    const int64_t lanes = std::min(width, cout - oc0);
+    for (int64_t icb = 0; icb < cb; ++icb) {
+      float* dst = packed.data() + offsets[size_t(g * cb + icb)];
+      for (int64_t ic = icb * kNchw16cBlock; ic < std::min(cin, (icb + 1) * kNchw16cBlock); ++ic)
+        for (int64_t t = 0; t < taps; ++t) {
+          float* d = dst + ((ic % kNchw16cBlock) * taps + t) * width;
+          for (int64_t l = 0; l < lanes; ++l) d[l] = w[((oc0 + l) * cin + ic) * taps + t];
+        }
+    }
   }
   return packed;
 }
