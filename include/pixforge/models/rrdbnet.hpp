@@ -423,9 +423,10 @@ class RRDBNet : public ImageModel {
   void forward_rows(const Tensor<float>& x, const RowSink& sink) const override {
     check_input(x);
     const int64_t u = cfg_.unshuffle(), N = x.size(0), h = x.size(2) / u, w = x.size(3) / u;
-    row_stream::Graph dry(N, w, stream_step(h, w), /*dry=*/true);
+    const int64_t step = stream_step(h, w);
+    row_stream::Graph dry(N, w, step, /*dry=*/true);
     dry_run(dry, h, w);
-    row_stream::Graph g(N, w, stream_step(h, w));
+    row_stream::Graph g(N, w, step);
     row_stream::Map& trunk = trunk_maps(g, &x, h);
     g.reserve_like(dry);  // every ring at its final size from the start
     const int reader = trunk.add_reader();
@@ -433,7 +434,7 @@ class RRDBNet : public ImageModel {
         N, h, w,
         [&](int64_t i0, int64_t i1, rrdbnet_detail::Scratch* s, bool) {
           const int64_t t0 = i0 / 2, t1 = (i1 - 1) / 2 + 1;  // the trunk rows nearest ×2 reads
-          trunk.ensure(t1);
+          trunk.ensure(row_stream::round_up(t1, step));  // whole steps: fewer, larger bands per layer
           const Tensor<float> rows = trunk.rows(t0, t1);
           trunk.release(reader, t0);
           return rrdbnet_detail::upsample_nearest2x_rows(rows, i0, i1, t0, s);
@@ -586,7 +587,7 @@ class RRDBNet : public ImageModel {
         rrdbnet_detail::tail_band_bounds(4 * h, 4 * w, conv_up2.weight.size(0), tail_band_rows);
     for (size_t k = 0; k + 1 < R.size(); ++k) {
       const int64_t i0 = std::max<int64_t>(R[k] / 2 - 1, 0), i1 = std::min(R[k + 1] / 2 + 1, 2 * h);
-      trunk.ensure((i1 - 1) / 2 + 1);
+      trunk.ensure(row_stream::round_up((i1 - 1) / 2 + 1, stream_step(h, w)));
       trunk.release(reader, i0 / 2);
     }
   }

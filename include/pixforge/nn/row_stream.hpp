@@ -16,6 +16,10 @@
 // residual input) keeps about N·kRowAlign rows. Rows are held in a ring buffer per map (row r at r mod capacity):
 // nothing is moved as the window slides; the capacity only grows, to the widest window seen.
 // A dry run (Graph::dry) walks the same schedule without computing anything, to size the windows in advance.
+// The row copies (gathering a conv's input, appending its output) run on the calling thread: a band is a few MiB
+// at most, memory-bound, and there are thousands of bands per image; a parallel region per copy cost far more
+// than it saved on the loaded 2-core machine, where each region's barrier can wait for a descheduled partner
+// (bench/NOTES.md, "stream").
 #pragma once
 
 #include <algorithm>
@@ -133,13 +137,14 @@ class Map {
                        dst.size(2) == rows && dst.size(3) == W_,
                    ErrorCode::shape_mismatch, "row_stream: cannot copy rows [", i0, ", ", i1, ") of map '", name_,
                    "' [", N_, ",", C_, ",", H_, ",", W_, "] into channels ", c0, ".. of ", dst.shape().str());
-    const int64_t Cd = dst.size(1);
-    parallel_for(0, N_ * C_, [&](int64_t plane) {
-      const int64_t n = plane / C_, c = plane % C_;
-      float* d = dst.data() + ((n * Cd + c0 + c) * rows) * W_;
-      for_segments(i0, i1, [&](int64_t slot, int64_t count, int64_t offset) {
-        std::memcpy(d + offset * W_, buf_.data() + (plane * cap_ + slot) * W_, size_t(count * W_) * sizeof(float));
-      });
+    for (int64_t plane = 0; plane < N_ * C_; ++plane) copy_plane(i0, i1, dst, c0, plane);
+  }
+  // copy_to() for one plane (n·C + c) only, unchecked.
+  void copy_plane(int64_t i0, int64_t i1, Tensor<float>& dst, int64_t c0, int64_t plane) const {
+    const int64_t n = plane / C_, c = plane % C_, rows = i1 - i0;
+    float* d = dst.data() + ((n * dst.size(1) + c0 + c) * rows) * W_;
+    for_segments(i0, i1, [&](int64_t slot, int64_t count, int64_t offset) {
+      std::memcpy(d + offset * W_, buf_.data() + (plane * cap_ + slot) * W_, size_t(count * W_) * sizeof(float));
     });
   }
   // Rows [i0, i1) (held) as a new packed tensor.
@@ -173,12 +178,12 @@ class Map {
     if (!*dry_) {
       const Tensor<float> b = band.contiguous();
       const int64_t rows = r1 - hi_, h0 = hi_;
-      parallel_for(0, N_ * C_, [&](int64_t plane) {
+      for (int64_t plane = 0; plane < N_ * C_; ++plane) {
         const float* s = b.data() + plane * rows * W_;
         for_segments(h0, r1, [&](int64_t slot, int64_t count, int64_t offset) {
           std::memcpy(buf_.data() + (plane * cap_ + slot) * W_, s + offset * W_, size_t(count * W_) * sizeof(float));
         });
-      });
+      }
     }
     hi_ = r1;
   }
@@ -191,11 +196,10 @@ class Map {
     if (*dry_) return;
     buf_ = Tensor<float>::empty({N_ * C_, cap_, W_});
     if (keep >= hi_) return;
-    parallel_for(0, N_ * C_, [&](int64_t plane) {
+    for (int64_t plane = 0; plane < N_ * C_; ++plane)
       for (int64_t r = keep; r < hi_; ++r)
         std::memcpy(buf_.data() + (plane * cap_ + r % cap_) * W_, old.data() + (plane * old_cap + r % old_cap) * W_,
                     size_t(W_) * sizeof(float));
-    });
   }
 
   std::string name_;
