@@ -119,9 +119,10 @@ void run_conv_into(benchmark::State& state, const ConvShape& s) {
 }
 
 // conv2d_direct_blocked (NCHW16c in and out; ops/conv2d_direct_blocked.hpp) into a map allocated before the loop.
-// `convert` = false: x converted to NCHW16c before the loop (a layer between layers kept in that layout); true: each
-// iteration also pays to_nchw16c(x) and from_nchw16c(y) (one layer in an NCHW network). FLOPs are the conv's in both.
-void run_blocked_into(benchmark::State& state, const ConvShape& s, bool convert) {
+// mode 0: weights packed and x converted to NCHW16c before the loop (a layer between layers kept in that layout);
+// 1: weights packed on every call (as conv2d_direct_into does); 2: also to_nchw16c(x) and from_nchw16c(y) on every
+// call (one layer in an NCHW network). FLOPs are the conv's in all three.
+void run_blocked_into(benchmark::State& state, const ConvShape& s, int mode) {
   set_num_threads(int(state.range(0)));
   const Conv2dParams p = Conv2dParams{}.with_padding(s.pad);
   const Tensor<float> x = filled({s.n, s.cin, s.h, s.w}, 1);
@@ -129,6 +130,7 @@ void run_blocked_into(benchmark::State& state, const ConvShape& s, bool convert)
   const Tensor<float> b = filled({s.cout}, 3);
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
   const Nchw16c xb = to_nchw16c(x, s.pad);
+  const BlockedConvWeights pw = pack_conv2d_direct_blocked(w, b);
   Nchw16c y = Nchw16c::zeros(ys[0], ys[1], ys[2], ys[3], 1);
   const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin * s.k * s.k);
@@ -136,11 +138,13 @@ void run_blocked_into(benchmark::State& state, const ConvShape& s, bool convert)
   const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (convert) {
+    if (mode == 2) {
       conv2d_direct_blocked_into(to_nchw16c(x, s.pad), w, b, p, y);
       benchmark::DoNotOptimize(from_nchw16c(y).data());
-    } else {
+    } else if (mode == 1) {
       conv2d_direct_blocked_into(xb, w, b, p, y);
+    } else {
+      conv2d_direct_blocked_into(xb, pw, p, y);
     }
     benchmark::DoNotOptimize(y.data.data());
     benchmark::ClobberMemory();
@@ -320,9 +324,11 @@ PIXFORGE_CONV_INTO_BENCH(isnet_32_64_512);
 // layout conversions (bench/NOTES.md, "direct2").
 #define PIXFORGE_CONV_BLOCKED_BENCH(shape)                                                                    \
   BENCHMARK_CAPTURE(BM_conv2d_blocked_into, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime(); \
+  BENCHMARK_CAPTURE(BM_conv2d_blocked_pack, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime(); \
   BENCHMARK_CAPTURE(BM_conv2d_blocked_convert, shape, shape)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
-static void BM_conv2d_blocked_into(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, false); }
-static void BM_conv2d_blocked_convert(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, true); }
+static void BM_conv2d_blocked_into(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, 0); }
+static void BM_conv2d_blocked_pack(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, 1); }
+static void BM_conv2d_blocked_convert(benchmark::State& st, ConvShape s) { run_blocked_into(st, s, 2); }
 PIXFORGE_CONV_BLOCKED_BENCH(c64_256);
 PIXFORGE_CONV_BLOCKED_BENCH(c32_256);
 PIXFORGE_CONV_BLOCKED_BENCH(c128_128_128);

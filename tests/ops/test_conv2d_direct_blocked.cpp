@@ -116,6 +116,14 @@ TEST_CASE("conv2d_direct_blocked_into writes into a given map and checks its sha
   Nchw16c y = Nchw16c::zeros(1, 16, 6, 9, 2);
   conv2d_direct_blocked_into(xb, w, {}, Conv2dParams{}.with_padding(1), y);
   check_equal(from_nchw16c(y), conv2d_direct(x, w, {}, Conv2dParams{}.with_padding(1)), "into");
+  // Weights packed once, used twice: the same bits.
+  const BlockedConvWeights pw = pack_conv2d_direct_blocked(w, random_tensor({16}, 33));
+  Nchw16c y2 = Nchw16c::zeros(1, 16, 6, 9, 0);
+  conv2d_direct_blocked_into(xb, pw, Conv2dParams{}.with_padding(1), y2);
+  const Tensor<float> first = from_nchw16c(y2);
+  conv2d_direct_blocked_into(xb, pw, Conv2dParams{}.with_padding(1), y2);
+  CHECK(same_bytes(from_nchw16c(y2), first));
+  check_equal(first, conv2d_direct(x, w, random_tensor({16}, 33), Conv2dParams{}.with_padding(1)), "prepacked");
   Nchw16c wrong = Nchw16c::zeros(1, 16, 5, 9, 0);
   CHECK_THROWS_AS(conv2d_direct_blocked_into(xb, w, {}, Conv2dParams{}.with_padding(1), wrong), Error);
 }
