@@ -2,9 +2,9 @@
 //
 // An experiment of issue #5 ("direct2" in bench/NOTES.md): the models' layers do NOT use it — they run
 // conv2d_direct on NCHW maps — unless a caller converts a map with to_nchw16c and calls this. It exists to measure
-// what the channel-blocked layout buys the 3×3 stride-1 layers (bench_conv2d, one thread, same run: 81–86 % of the
-// FMA peak on the layers with ≥ 32 output channels against conv2d_direct_into's 76–81 %; nothing at 16 output
-// channels) and what the conversions cost (more than that gain, for one layer).
+// what the channel-blocked layout buys the 3×3 stride-1 layers (bench_conv2d, one thread, same run: 76–87 % of the
+// FMA peak on seven layers with ≥ 32 output channels against conv2d_direct_into's 70–81 %, +4 to +10 points;
+// nothing at 16 output channels) and what the conversions cost (more than that gain, for one layer).
 //
 // Why it is faster: conv2d_direct copies each band's input rows of every channel into a panel (Cin·rows short runs
 // from planes H·W·4 bytes apart); here a band's rows of one 16-channel block are one contiguous run of the map, and
