@@ -2,17 +2,20 @@
 //
 // An experiment of issue #5 ("direct2" in bench/NOTES.md): the models' layers do NOT use it — they run
 // conv2d_direct on NCHW maps — unless a caller converts a map with to_nchw16c and calls this. It exists to measure
-// what the channel-blocked layout buys the 3×3 stride-1 layers (bench_conv2d, one thread, same run: 76–87 % of the
-// FMA peak on seven layers with ≥ 32 output channels against conv2d_direct_into's 70–81 %, +4 to +10 points;
-// nothing at 16 output channels) and what the conversions cost (more than that gain, for one layer).
+// what the channel-blocked layout buys the 3×3 stride-1 layers (bench_conv2d `pct_il`, one thread, same run: 86–90 %
+// of the FMA peak on the layers with 64 or 128 output channels, 86–87 % at 32→32, 80 % on IS-Net's 64→32 512²,
+// against conv2d_direct_into's 70–81 %; nothing at 16 output channels) and what the conversions cost (more than
+// that gain, for one layer).
 //
 // Why it is faster: conv2d_direct copies each band's input rows of every channel into a panel (Cin·rows short runs
 // from planes H·W·4 bytes apart); here a band's rows of one 16-channel block are one contiguous run of the map, and
 // the tile reads its inputs in place — the zero border of the Nchw16c map is the conv's zero padding.
 //
-// The tile: OCB blocks of 16 output channels × P consecutive output pixels of one row (AVX-512: 2 × 12, 24 zmm
-// accumulators; AVX2: 1 × 6, 12 ymm; scalar: 1 × 4). Per tap (ic, ky, kx) it loads OCB·16 weights and broadcasts
-// P input values x[ic][oy + ky][ox + kx + p] (16 floats apart in the layout), then does OCB·P vector FMAs.
+// The tile: OCB blocks of 16 output channels × P consecutive output pixels of one row (AVX-512: 4 × 6 for groups
+// of 4 blocks, 24 zmm accumulators, else 3 × 8, 2 × 12, 1 × 12; AVX2: 1 × 6, 12 ymm; scalar: 1 × 4). Per tap
+// (ic, ky, kx) it loads OCB·16 weights and broadcasts P input values x[ic][oy + ky][ox + kx + p] (16 floats apart in
+// the layout), then does OCB·P vector FMAs: 4 × 6 needs 10 loads per 24 FMAs, 2 × 12 14 (measured: 86–90 % vs
+// 82–85 % of the peak on the 64- and 128-output-channel layers, bench/NOTES.md "direct2").
 //
 // Summation order: conv2d_direct's (conv2d_direct_kernel.hpp): input channels in blocks of kDirectIcBlock = 16;
 // per block one FMA chain over (ic, ky, kx) in increasing order from +0; block sums added in block order (through
@@ -41,11 +44,14 @@
 namespace pixforge {
 namespace detail {
 
-// Register tile per vector width: blocks of 16 output channels (OCB) × pixels (P).
+// Register tiles per vector width. Output channels go in groups of kOcb blocks of 16 (the last group may have
+// fewer); a group of `ocb` blocks runs tiles of tile_px(ocb) pixels, all dividing kChunk, the pixels per step of
+// the loop over a row. AVX-512: 4 × 6 (24 accumulators, 4 + 6 loads per 24 FMAs), 3 × 8, 2 × 12, 1 × 12.
 template <class S>
 struct BlockedTileShape {
-  static constexpr int kOcb = S::W == 16 ? 2 : 1;
-  static constexpr int kP = S::W == 16 ? 12 : S::W == 8 ? 6 : 4;
+  static constexpr int kOcb = S::W == 16 ? 4 : 1;
+  static constexpr int kChunk = S::W == 16 ? 24 : S::W == 8 ? 6 : 4;
+  static constexpr int tile_px(int ocb) { return S::W == 16 ? (ocb == 4 ? 6 : ocb == 3 ? 8 : 12) : kChunk; }
 };
 
 struct BlockedTile {
@@ -54,7 +60,7 @@ struct BlockedTile {
   const float* w;     // [16 ic][kh][kw][ocb·16] of this input block and output-channel group
   int64_t kh, kw;
   int ocb;            // output blocks of this group (the weights' innermost stride is ocb·16)
-  float* y[2];        // output block rows at the tile's first pixel (pixels 16 floats apart)
+  float* y[4];        // output block rows at the tile's first pixel (pixels 16 floats apart)
   const float* bias;  // ocb·16 values, only for the last input block
   bool accumulate;    // add to the partial sums in y (every input block but the first)
 };
@@ -116,6 +122,22 @@ void blocked_tile_n(const BlockedTile& t, int np) {
     if (np < P) return blocked_tile_n<S, OCB, P - 1>(t, np);
   }
   blocked_tile<S, OCB, P>(t);
+}
+
+// The tile for a group of t.ocb output blocks and np pixels (1..tile_px(t.ocb)).
+template <class S>
+void blocked_tile_group(const BlockedTile& t, int np) {
+  using Shape = BlockedTileShape<S>;
+  if constexpr (Shape::kOcb == 4) {
+    switch (t.ocb) {
+      case 4: return blocked_tile_n<S, 4, Shape::tile_px(4)>(t, np);
+      case 3: return blocked_tile_n<S, 3, Shape::tile_px(3)>(t, np);
+      case 2: return blocked_tile_n<S, 2, Shape::tile_px(2)>(t, np);
+      default: return blocked_tile_n<S, 1, Shape::tile_px(1)>(t, np);
+    }
+  } else {
+    blocked_tile_n<S, 1, Shape::tile_px(1)>(t, np);
+  }
 }
 
 // Weights [Cout, Cin, kH, kW] → per group of `ocb` output blocks (the last group may have fewer), per input block:
@@ -224,7 +246,7 @@ inline void conv2d_direct_blocked_into(const Nchw16c& x, const BlockedConvWeight
                  ErrorCode::shape_mismatch, "conv2d_direct_blocked: output map N=", y.batch(), " C=", y.channels,
                  " H=", y.height, " W=", y.width, ", expected N=", x.batch(), " C=", cout, " H=", hout, " W=", wout);
   using S = detail::SimdBest;
-  constexpr int OCB = detail::BlockedTileShape<S>::kOcb, P = detail::BlockedTileShape<S>::kP;
+  constexpr int OCB = detail::BlockedTileShape<S>::kOcb, CHUNK = detail::BlockedTileShape<S>::kChunk;
   const int64_t cin = x.channels, kh = pw.kh, kw = pw.kw;
   const int64_t cb = x.blocks(), ob = y.blocks(), groups = (ob + OCB - 1) / OCB;
   const std::vector<int64_t>& woff = pw.offsets;
@@ -242,24 +264,27 @@ inline void conv2d_direct_blocked_into(const Nchw16c& x, const BlockedConvWeight
     t.row_pitch = x.pitch() * kNchw16cBlock;
     t.kh = kh;
     t.kw = kw;
-    // Per output row and pixel tile, input blocks outside the output groups, as conv2d_direct: the tile's inputs of
-    // one block (16 channels × kH rows × (P + kW − 1) pixels, 2.7 KiB for 3×3) stay in L1 across the groups. The
-    // other order tried (groups outside, the weights in L1) was 3 points slower on IS-Net 64→32 512² (NOTES).
+    // Per output row and chunk of pixels, input blocks outside the output groups, as conv2d_direct: the chunk's
+    // inputs of one block (16 channels × kH rows × (24 + kW − 1) pixels, 5 KiB for 3×3) stay in L1 across the
+    // groups. The other order tried (groups outside, the weights in L1) was 3 points slower on IS-Net 64→32 512²
+    // with 2 × 12 tiles (NOTES). Which pixels share a tile changes no sum.
     for (int64_t r = 0; r < out_rows; ++r) {
       const int64_t oy = oy0 + r;
-      for (int64_t ox0 = 0; ox0 < wout; ox0 += P) {
-        const int np = int(std::min<int64_t>(P, wout - ox0));
+      for (int64_t ox0 = 0; ox0 < wout; ox0 += CHUNK) {
+        const int64_t ox1 = std::min<int64_t>(ox0 + CHUNK, wout);
         for (int64_t icb = 0; icb < cb; ++icb) {
-          t.x = x.row(n, icb, oy + y_off) + (ox0 + x_off) * kNchw16cBlock;
           t.accumulate = icb > 0;
           for (int64_t g = 0; g < groups; ++g) {
             t.ocb = int(std::min<int64_t>(OCB, ob - g * OCB));
-            for (int o = 0; o < t.ocb; ++o)
-              t.y[o] = y.row(n, g * OCB + o, oy + y.border) + (ox0 + y.border) * kNchw16cBlock;
             t.w = wpack + woff[size_t(g * cb + icb)];
             t.bias = icb == cb - 1 && has_bias ? bpack + g * OCB * kNchw16cBlock : nullptr;
-            if (t.ocb == OCB) detail::blocked_tile_n<S, OCB, P>(t, np);
-            else detail::blocked_tile_n<S, 1, P>(t, np);
+            const int64_t px = detail::BlockedTileShape<S>::tile_px(t.ocb);
+            for (int64_t sx = ox0; sx < ox1; sx += px) {
+              t.x = x.row(n, icb, oy + y_off) + (sx + x_off) * kNchw16cBlock;
+              for (int o = 0; o < t.ocb; ++o)
+                t.y[o] = y.row(n, g * OCB + o, oy + y.border) + (sx + y.border) * kNchw16cBlock;
+              detail::blocked_tile_group<S>(t, int(std::min(px, ox1 - sx)));
+            }
           }
         }
       }
