@@ -70,6 +70,19 @@ TEST_CASE("to_nchw16c / from_nchw16c: same values as the refs, zero padding, exa
     CHECK(same_bytes(from_nchw16c(m), x));
     CHECK(same_bytes(from_nchw16c_ref(m), x));
   }
+  // Into maps made before, reused: same bytes; a mismatched map or tensor is an error.
+  const Tensor<float> x2 = random_tensor({2, 19, 5, 7}, 3);
+  Nchw16c m2 = Nchw16c::zeros(2, 19, 5, 7, 1);
+  to_nchw16c_into(x2, m2);
+  CHECK(same_bytes(m2.data, to_nchw16c_ref(x2, 1).data));
+  CHECK(padding_is_zero(m2));
+  Tensor<float> back = Tensor<float>::zeros({2, 19, 5, 7});
+  from_nchw16c_into(m2, back);
+  CHECK(same_bytes(back, x2));
+  Nchw16c small = Nchw16c::zeros(2, 18, 5, 7, 1);
+  CHECK_THROWS_AS(to_nchw16c_into(x2, small), Error);
+  Tensor<float> wrong = Tensor<float>::zeros({2, 19, 5, 6});
+  CHECK_THROWS_AS(from_nchw16c_into(m2, wrong), Error);
   // A spot check of the formula: x[n, c, y, x] at data[n, c / 16, y + b, x + b, c % 16].
   const Tensor<float> x = random_tensor({1, 20, 3, 4}, 2);
   const Nchw16c m = to_nchw16c_ref(x, 1);

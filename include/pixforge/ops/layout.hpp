@@ -13,6 +13,7 @@
 // Nothing in the models uses this layout yet: the conversions are what a caller pays to try it on one layer.
 //   to_nchw16c_ref / from_nchw16c_ref   one loop per element, formula order; the ground truth for tests.
 //   to_nchw16c / from_nchw16c           one (n, block, row) per work unit, threaded; pure copies, same values.
+//   to_nchw16c_into / from_nchw16c_into the same into a map / tensor made before (no fresh pages per call).
 #pragma once
 
 #include <algorithm>
@@ -97,16 +98,21 @@ inline Tensor<float> from_nchw16c_ref(const Nchw16c& m) {
 }
 
 // Per (n, block, row): each channel's row is read once, contiguously, and scattered 16 floats apart (the 16
-// destination streams of a row are 64-byte lines written whole over 16 channels, so they stay in L1).
-inline Nchw16c to_nchw16c(const Tensor<float>& x_in, int64_t border) {
-  detail::check_nchw_for_blocking(x_in, border, "to_nchw16c");
+// destination streams of a row are 64-byte lines written whole over 16 channels, so they stay in L1). Into a map of
+// x's shape made before (Nchw16c::zeros; its border and padded lanes are not written, so they stay zero): a caller
+// converting every call then pays no fresh pages (≈ 4k page faults for a 16 MiB map on this VM).
+inline void to_nchw16c_into(const Tensor<float>& x_in, Nchw16c& m) {
+  check_rank(x_in, 4, "to_nchw16c_into", "input");
+  detail::check_nchw16c(m, "to_nchw16c_into");
+  PIXFORGE_CHECK(m.batch() == x_in.size(0) && m.channels == x_in.size(1) && m.height == x_in.size(2) &&
+                     m.width == x_in.size(3),
+                 ErrorCode::shape_mismatch, "to_nchw16c_into: map of N=", m.batch(), " C=", m.channels, " H=",
+                 m.height, " W=", m.width, " does not match x ", x_in.shape().str());
   const Tensor<float> x = x_in.contiguous();
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  Nchw16c m = Nchw16c::zeros(N, C, H, W, border);
-  const int64_t blocks = m.blocks();
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), blocks = m.blocks();
   parallel_for_work(0, N * blocks * H, double(kNchw16cBlock * W), [&](int64_t u) {
     const int64_t n = u / (blocks * H), cb = u / H % blocks, y = u % H;
-    float* dst = m.row(n, cb, y + border) + border * kNchw16cBlock;
+    float* dst = m.row(n, cb, y + m.border) + m.border * kNchw16cBlock;
     const int64_t c1 = std::min(C, (cb + 1) * kNchw16cBlock);
     for (int64_t c = cb * kNchw16cBlock; c < c1; ++c) {
       const float* src = x.data() + ((n * C + c) * H + y) * W;
@@ -114,13 +120,22 @@ inline Nchw16c to_nchw16c(const Tensor<float>& x_in, int64_t border) {
       for (int64_t xx = 0; xx < W; ++xx) d[xx * kNchw16cBlock] = src[xx];
     }
   });
+}
+
+inline Nchw16c to_nchw16c(const Tensor<float>& x, int64_t border) {
+  detail::check_nchw_for_blocking(x, border, "to_nchw16c");
+  Nchw16c m = Nchw16c::zeros(x.size(0), x.size(1), x.size(2), x.size(3), border);
+  to_nchw16c_into(x, m);
   return m;
 }
 
-inline Tensor<float> from_nchw16c(const Nchw16c& m) {
-  detail::check_nchw16c(m, "from_nchw16c");
+// Into a contiguous [N, C, H, W] tensor made before.
+inline void from_nchw16c_into(const Nchw16c& m, Tensor<float>& x) {
+  detail::check_nchw16c(m, "from_nchw16c_into");
   const int64_t N = m.batch(), C = m.channels, H = m.height, W = m.width, blocks = m.blocks();
-  Tensor<float> x = Tensor<float>::empty({N, C, H, W});
+  PIXFORGE_CHECK(x.defined() && x.is_contiguous() && x.shape() == Shape({N, C, H, W}), ErrorCode::shape_mismatch,
+                 "from_nchw16c_into: output must be a contiguous [", N, ",", C, ",", H, ",", W, "] tensor, got ",
+                 x.defined() ? x.shape().str() : std::string("(none)"));
   parallel_for_work(0, N * blocks * H, double(kNchw16cBlock * W), [&](int64_t u) {
     const int64_t n = u / (blocks * H), cb = u / H % blocks, y = u % H;
     const float* src = m.row(n, cb, y + m.border) + m.border * kNchw16cBlock;
@@ -131,6 +146,12 @@ inline Tensor<float> from_nchw16c(const Nchw16c& m) {
       for (int64_t xx = 0; xx < W; ++xx) d[xx] = s[xx * kNchw16cBlock];
     }
   });
+}
+
+inline Tensor<float> from_nchw16c(const Nchw16c& m) {
+  detail::check_nchw16c(m, "from_nchw16c");
+  Tensor<float> x = Tensor<float>::empty({m.batch(), m.channels, m.height, m.width});
+  from_nchw16c_into(m, x);
   return x;
 }
 
