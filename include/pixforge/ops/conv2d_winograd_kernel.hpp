@@ -8,8 +8,9 @@
 // vectors of tiles, exactly like conv2d_direct's kernel works on vectors of pixels (8 output channels × PV vectors
 // of tiles in registers, weights broadcast). AVX2 and scalar builds use plain loops for the (de)interleave.
 //
-// The transforms below are the matrices of ops/conv2d_winograd.hpp written out with their common subexpressions;
-// conv2d_winograd_ref applies the plain matrices, and the tests compare the two.
+// The transforms below apply the matrices of ops/conv2d_winograd.hpp in float, one FMA per non-zero entry (a form
+// with shared sub-expressions, ~40 % fewer operations, changed the bits and failed test_deoldify_unet's golden:
+// bench/NOTES.md "wino2"); conv2d_winograd_ref applies them in double, and the tests compare the two.
 #pragma once
 
 #include <algorithm>
