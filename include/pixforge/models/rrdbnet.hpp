@@ -566,9 +566,11 @@ class RRDBNet : public ImageModel {
     const int64_t u = cfg_.unshuffle();
     PIXFORGE_CHECK(x.dim() == 4 && x.size(1) == cfg_.num_in_ch, ErrorCode::shape_mismatch, "rrdbnet: expected [N,",
                    cfg_.num_in_ch, ",H,W], got ", x.shape().str());
-    PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0 && x.size(2) % u == 0 && x.size(3) % u == 0,
-                   ErrorCode::shape_mismatch, "rrdbnet (scale ", cfg_.scale, "): height and width must be positive "
-                   "multiples of ", u, " (pad to info().size_multiple), got ", x.shape().str());
+    PIXFORGE_CHECK(x.size(2) % u == 0 && x.size(3) % u == 0, ErrorCode::shape_mismatch, "rrdbnet (scale ", cfg_.scale,
+                   "): height and width must be multiples of ", u, " (pad to info().size_multiple), got ",
+                   x.shape().str());
+    PIXFORGE_CHECK(x.size(2) > 0 && x.size(3) > 0, ErrorCode::shape_mismatch, "rrdbnet: empty input ",
+                   x.shape().str());
   }
 
   int64_t stream_step(int64_t h, int64_t w) const {
