@@ -110,6 +110,35 @@ TEST_CASE("conv2d_winograd: bits do not depend on the thread count") {
   test::check_equal(y2, y1, "2 threads vs 1");
 }
 
+TEST_CASE("conv2d_winograd: an input with planes further apart than h·w (a view) gives the packed input's bits") {
+  // Rows [3, 3 + 13) and the leading 20 of 29 channels of a taller window [2, 29, 21, 17], as a view (plane stride
+  // 21·17, image stride 29·21·17): read in place (nn/row_stream.hpp reads its windows so), it must give the bits of
+  // the same values packed, on the in-place (zero padding) and the panel (reflect padding) paths, at 1 and 2 threads.
+  const Tensor<float> window = random_tensor({2, 29, 21, 17}, 51);
+  const Tensor<float> x = window.narrow(1, 0, 20).narrow(2, 3, 13);
+  REQUIRE(!x.is_contiguous());
+  REQUIRE(x.stride(1) == 21 * 17);
+  const Tensor<float> packed = x.contiguous();
+  const Tensor<float> wt = make_weight(24, 20, 52), b = random_tensor({24}, 53);
+  for (const Conv2dParams& p : {Conv2dParams{}.with_padding(1).with_act(Act::leaky_relu(0.2f)),
+                                Conv2dParams{}.with_padding(1).with_padding_mode(PaddingMode::reflect),
+                                Conv2dParams{}}) {
+    const auto u = winograd_transform_weights(wt);
+    for (int threads : {1, 2}) {
+      const Tensor<float> y = test::at_threads(threads, [&] { return conv2d_winograd(x, wt, b, p, u.get()); });
+      test::check_equal(y, conv2d_winograd(packed, wt, b, p, u.get()), "view vs packed");
+    }
+    test::check_equal(conv2d(x, wt, b, p), conv2d(packed, wt, b, p), "conv2d dispatcher, view vs packed");
+  }
+  // The other paths RRDBNet's streamed convs take (3 input channels: direct; 3 outputs: narrow) pack such a view.
+  const Tensor<float> x3 = window.narrow(1, 4, 3).narrow(2, 2, 9);
+  const Conv2dParams p1 = Conv2dParams{}.with_padding(1);
+  test::check_equal(conv2d(x3, make_weight(20, 3, 54), b.narrow(0, 0, 20), p1),
+                    conv2d(x3.contiguous(), make_weight(20, 3, 54), b.narrow(0, 0, 20), p1), "direct, view");
+  test::check_equal(conv2d(x, make_weight(3, 20, 55), Tensor<float>(), p1),
+                    conv2d(packed, make_weight(3, 20, 55), Tensor<float>(), p1), "narrow, view");
+}
+
 TEST_CASE("conv2d_winograd: a map of one chunk split over output-channel groups gives the same bits") {
   // 14² output = 16 tiles = one chunk: 1 thread splits it into 2 parts, 2 threads into 4 (200 channels = 4 groups
   // of ≤ 64, the last partial); every split must give the unsplit bits, and conv2d_ref's values.

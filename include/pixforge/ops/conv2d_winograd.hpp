@@ -274,8 +274,13 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
                  ErrorCode::invalid_argument, "conv2d_winograd: prepared weights are for ", prepared->cout, "x",
                  prepared->cin, " (block ", prepared->ocb, "), weight=", weight_in.shape().str());
   const Tensor<float> weight = streamed ? weight_in.contiguous() : Tensor<float>();
-  const Tensor<float> x = x_in.contiguous(), bias = bias_in.contiguous();
+  // Rows packed (stride w, then 1) are read in place whatever the image and plane strides: a band of a taller
+  // window (nn/row_stream.hpp) or leading channels of a dense concat are then read without a copy. The strides
+  // only move where a plane starts; every output sums the same values in the same order.
+  const bool rows_packed = x_in.stride(3) == 1 && x_in.stride(2) == x_in.size(3);
+  const Tensor<float> x = rows_packed ? x_in : x_in.contiguous(), bias = bias_in.contiguous();
   const int64_t n_img = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3), cout = weight_in.size(0);
+  const int64_t x_n = x.stride(0), x_c = x.stride(1);  // image and plane strides (C·h·w and h·w when packed)
   const Shape ys = conv2d_output_shape(x.shape(), weight_in.shape(), p);
   const int64_t hout = ys[2], wout = ys[3];
   const int64_t hpad = h + p.pad_top + p.pad_bottom, wpad = w + p.pad_left + p.pad_right;
@@ -352,7 +357,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
 
     // 1. V[ξ][ic][t] = Bᵀ d B, for every input channel.
     for (int64_t ic = 0; ic < cin; ++ic) {
-      const float* plane = xd + (n * cin + ic) * h * w;
+      const float* plane = xd + n * x_n + ic * x_c;
       for (int sgi = 0; sgi < nseg; ++sgi) {
         const Segment& sg = segs[sgi];
         const float* rows[6];
@@ -386,7 +391,7 @@ inline Tensor<float> conv2d_winograd(const Tensor<float>& x_in, const Tensor<flo
         }
         for (int64_t g = 0; g * W < sg.len; ++g)
           detail::wino_input_group<S>(rows, c + 4 * W * g, lo, hi, vbuf + ic * tiles + sg.f + g * W, v_xi,
-                                      int(std::min<int64_t>(W, sg.len - g * W)), in_place ? h * w : 0);
+                                      int(std::min<int64_t>(W, sg.len - g * W)), in_place ? x_c : 0);
       }
     }
 
