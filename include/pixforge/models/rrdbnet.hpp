@@ -615,9 +615,13 @@ class RRDBNet : public ImageModel {
       for (int r = 0; r < 3; ++r) {
         const ResidualDenseBlock& rdb = *rdbs[r];
         const std::string n = name + ".rdb" + std::to_string(r + 1);
-        std::vector<row_stream::Map*> cat{xr};
+        // x, x1..x4 in one ring (forward()'s dense buffer): each conv reads their leading channels in place. The
+        // RRDB's input is also read by the RRDB residual, ~60 rows later: its copy joins the ring instead, so the
+        // ring (all 192 channels) keeps only the ~20 rows its convs need.
+        std::vector<row_stream::Map*> cat{r > 0 ? xr : &g.zip(n + ".x", F, {xr}, [](const Bands& t) { return t[0]; })};
         for (const Conv2d* c : {&rdb.conv1, &rdb.conv2, &rdb.conv3, &rdb.conv4})
           cat.push_back(&g.conv(n + ".conv" + std::to_string(cat.size()), *c, cat));  // x1..x4, lrelu fused
+        g.share(cat);
         row_stream::Map& x5 = g.conv(n + ".conv5", rdb.conv5, cat);
         if (r < 2)
           xr = &g.zip(n, F, {xr, &x5}, [](const Bands& t) {  // x + 0.2·x5

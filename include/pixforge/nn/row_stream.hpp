@@ -13,8 +13,12 @@
 // layer bit for bit (conv3x3_rows). Each reader of a map says from which row on it still needs it (release); the
 // map drops the rows above the lowest of these before it appends. A conv needing one row of the band below makes
 // its source run kRowAlign rows ahead, so a map read by a layer N convs later (a skip, a dense-concat input, a
-// residual input) keeps about N·kRowAlign rows. Rows are held in a ring buffer per map (row r at r mod capacity):
-// nothing is moved as the window slides; the capacity only grows, to the widest window seen.
+// residual input) keeps about N·kRowAlign rows. Rows are held in a ring buffer (row r at slot r mod capacity):
+// nothing is moved as the window slides; the capacity only grows, to the widest window seen. Maps read together
+// (an RDB's dense inputs x, x1..x4) can share one ring of their summed channels (Graph::share), as forward() keeps
+// one dense buffer: a conv over the leading channels of such a ring reads its rows in place, as a view with the
+// ring's plane stride (conv2d_winograd reads it so), whenever they do not wrap around the ring's end; only then
+// are they gathered into a packed band.
 // A dry run (Graph::dry) walks the same schedule without computing anything, to size the windows in advance.
 // The row copies (gathering a conv's input, appending its output) run on the calling thread: a band is a few MiB
 // at most, memory-bound, and there are thousands of bands per image; a parallel region per copy cost far more
@@ -26,6 +30,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,18 +84,33 @@ Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1
       });
 }
 
-// One map [N, C, H, W] of a streamed network: a window of rows [first(), done()) in a ring buffer.
+class Map;
+
+// A ring buffer [N, C, cap, W] shared by maps that occupy consecutive channel ranges of it: row r of every member
+// at slot r mod cap, so that rows of several members are one strided view.
+struct Ring {
+  int64_t C = 0, cap = 0;
+  Tensor<float> buf;
+  std::vector<Map*> members;
+};
+
+// One map [N, C, H, W] of a streamed network: a window of rows [first(), done()) in a ring buffer (its own, or
+// channels [c0, c0 + C) of one shared with other maps).
 class Map {
  public:
   // Rows [r0, r1) of the map, packed [N, C, r1 − r0, W] (undefined in a dry run).
   using Make = std::function<Tensor<float>(int64_t r0, int64_t r1)>;
 
   Map(std::string name, int64_t n, int64_t c, int64_t h, int64_t w, int64_t step, const bool* dry)
-      : name_(std::move(name)), N_(n), C_(c), H_(h), W_(w), step_(step), dry_(dry) {
+      : name_(std::move(name)), N_(n), C_(c), H_(h), W_(w), step_(step), dry_(dry), ring_(std::make_shared<Ring>()) {
     PIXFORGE_CHECK(n > 0 && c > 0 && h > 0 && w > 0 && step > 0 && step % kRowAlign == 0,
                    ErrorCode::invalid_argument, "row_stream: map '", name_, "' [", n, ",", c, ",", h, ",", w,
                    "] with step ", step, " (a positive multiple of ", kRowAlign, ")");
+    ring_->C = c;
+    ring_->members = {this};
   }
+  Map(const Map&) = delete;  // the ring points at its members
+  Map& operator=(const Map&) = delete;
   void set_make(Make make) { make_ = std::move(make); }
 
   const std::string& name() const { return name_; }
@@ -98,12 +118,31 @@ class Map {
   int64_t height() const { return H_; }
   int64_t first() const { return lo_; }
   int64_t done() const { return hi_; }
-  int64_t capacity() const { return cap_; }  // rows the ring buffer holds (the widest window so far)
+  int64_t capacity() const { return cap_; }  // rows this map's window needed (the widest so far)
+  const std::shared_ptr<Ring>& ring() const { return ring_; }
+  int64_t ring_channel() const { return c0_; }  // this map's first channel in its ring
   // Sizes the ring for `rows` before the first row (a dry run's capacity): a ring grown step by step would copy
   // its window at every step while the pipeline fills (the feat skip of RRDBNet: ~370 rows, 4 at a time).
   void reserve(int64_t rows) {
     PIXFORGE_CHECK(hi_ == 0, ErrorCode::invalid_argument, "row_stream: reserve on map '", name_, "' after row ", hi_);
     cap_ = std::max(cap_, rows);
+    ring_->cap = std::max(ring_->cap, rows);
+  }
+  // Moves this map (no row computed yet) into channels [c0, c0 + C) of `ring` (Graph::share).
+  void share(const std::shared_ptr<Ring>& ring, int64_t c0) {
+    PIXFORGE_CHECK(hi_ == 0 && c0 + C_ <= ring->C, ErrorCode::invalid_argument, "row_stream: map '", name_,
+                   "' cannot join a ring of ", ring->C, " channels at channel ", c0, " after row ", hi_);
+    ring_ = ring, c0_ = c0;
+    ring_->members.push_back(this);
+    ring_->cap = std::max(ring_->cap, cap_);
+  }
+  // Rows [i0, i1) (held) of channels [0, c) of this map's ring as a view (valid until the ring's next append), or
+  // an undefined tensor if they wrap around the ring's end.
+  Tensor<float> ring_view(int64_t i0, int64_t i1, int64_t c) const {
+    check_held(i0, i1);
+    const int64_t cap = ring_->cap, slot = i0 % cap;
+    if (slot + (i1 - i0) > cap || *dry_) return Tensor<float>();
+    return Tensor<float>::view(ring_->buf.data(), {N_, ring_->C, cap, W_}).narrow(1, 0, c).narrow(2, slot, i1 - i0);
   }
 
   // Computes rows until at least min(upto, H) are done.
@@ -130,8 +169,7 @@ class Map {
 
   // Copies rows [i0, i1) (held) into channels [c0, c0 + C) of dst, packed [N, Cd, i1 − i0, W].
   void copy_to(int64_t i0, int64_t i1, Tensor<float>& dst, int64_t c0) const {
-    PIXFORGE_CHECK(i0 >= lo_ && i1 <= hi_ && i0 <= i1, ErrorCode::invalid_argument, "row_stream: rows [", i0, ", ",
-                   i1, ") of map '", name_, "' are not held (held: [", lo_, ", ", hi_, "))");
+    check_held(i0, i1);
     const int64_t rows = i1 - i0;
     PIXFORGE_CHECK(dst.is_contiguous() && dst.dim() == 4 && dst.size(0) == N_ && c0 + C_ <= dst.size(1) &&
                        dst.size(2) == rows && dst.size(3) == W_,
@@ -144,7 +182,7 @@ class Map {
     const int64_t n = plane / C_, c = plane % C_, rows = i1 - i0;
     float* d = dst.data() + ((n * dst.size(1) + c0 + c) * rows) * W_;
     for_segments(i0, i1, [&](int64_t slot, int64_t count, int64_t offset) {
-      std::memcpy(d + offset * W_, buf_.data() + (plane * cap_ + slot) * W_, size_t(count * W_) * sizeof(float));
+      std::memcpy(d + offset * W_, slot_row(plane, slot), size_t(count * W_) * sizeof(float));
     });
   }
   // Rows [i0, i1) (held) as a new packed tensor.
@@ -155,12 +193,23 @@ class Map {
   }
 
  private:
+  void check_held(int64_t i0, int64_t i1) const {
+    PIXFORGE_CHECK(i0 >= lo_ && i1 <= hi_ && i0 <= i1, ErrorCode::invalid_argument, "row_stream: rows [", i0, ", ",
+                   i1, ") of map '", name_, "' are not held (held: [", lo_, ", ", hi_, "))");
+  }
+  // Slot `slot` of plane n·C + c of this map in its ring.
+  float* slot_row(int64_t plane, int64_t slot) const {
+    const int64_t n = plane / C_, c = plane % C_;
+    return ring_->buf.data() + ((n * ring_->C + c0_ + c) * ring_->cap + slot) * W_;
+  }
+
   // Calls f(slot, count, offset) for the one or two runs of ring slots that rows [i0, i1) occupy.
   template <class F>
   void for_segments(int64_t i0, int64_t i1, F f) const {
+    const int64_t cap = ring_->cap;
     int64_t r = i0;
     while (r < i1) {
-      const int64_t slot = r % cap_, count = std::min(i1 - r, cap_ - slot);
+      const int64_t slot = r % cap, count = std::min(i1 - r, cap - slot);
       f(slot, count, r - i0);
       r += count;
     }
@@ -172,34 +221,38 @@ class Map {
     for (int64_t f : from_) keep = std::min(keep, f);
     keep = std::max(keep, lo_);
     const int64_t need = r1 - keep;
-    if (need > cap_) grow(keep, need);
-    if (!buf_.defined() && !*dry_) buf_ = Tensor<float>::empty({N_ * C_, cap_, W_});
     lo_ = keep;
+    cap_ = std::max(cap_, need);
+    if (need > ring_->cap) grow(need);
+    if (!ring_->buf.defined() && !*dry_) ring_->buf = Tensor<float>::empty({N_, ring_->C, ring_->cap, W_});
     if (!*dry_) {
       const Tensor<float> b = band.contiguous();
       const int64_t rows = r1 - hi_, h0 = hi_;
       for (int64_t plane = 0; plane < N_ * C_; ++plane) {
         const float* s = b.data() + plane * rows * W_;
         for_segments(h0, r1, [&](int64_t slot, int64_t count, int64_t offset) {
-          std::memcpy(buf_.data() + (plane * cap_ + slot) * W_, s + offset * W_, size_t(count * W_) * sizeof(float));
+          std::memcpy(slot_row(plane, slot), s + offset * W_, size_t(count * W_) * sizeof(float));
         });
       }
     }
     hi_ = r1;
   }
 
-  // A ring of `cap` rows holding the rows [keep, hi) of the old one.
-  void grow(int64_t keep, int64_t cap) {
-    Tensor<float> old = std::move(buf_);
-    const int64_t old_cap = cap_;
-    cap_ = cap;
-    if (*dry_) return;
-    buf_ = Tensor<float>::empty({N_ * C_, cap_, W_});
-    if (keep >= hi_) return;
-    for (int64_t plane = 0; plane < N_ * C_; ++plane)
-      for (int64_t r = keep; r < hi_; ++r)
-        std::memcpy(buf_.data() + (plane * cap_ + r % cap_) * W_, old.data() + (plane * old_cap + r % old_cap) * W_,
-                    size_t(W_) * sizeof(float));
+  // The ring at `cap` rows, every member's held rows [first(), done()) moved to their new slots.
+  void grow(int64_t cap) {
+    Ring& g = *ring_;
+    const Tensor<float> old = std::move(g.buf);
+    const int64_t old_cap = g.cap;
+    g.cap = cap;
+    if (*dry_ || !old.defined()) return;
+    g.buf = Tensor<float>::empty({N_, g.C, cap, W_});
+    for (const Map* m : g.members)
+      for (int64_t plane = 0; plane < N_ * m->C_; ++plane) {
+        const int64_t ch = (plane / m->C_) * g.C + m->c0_ + plane % m->C_;
+        for (int64_t r = m->lo_; r < m->hi_; ++r)
+          std::memcpy(g.buf.data() + (ch * cap + r % cap) * W_, old.data() + (ch * old_cap + r % old_cap) * W_,
+                      size_t(W_) * sizeof(float));
+      }
   }
 
   std::string name_;
@@ -208,7 +261,8 @@ class Map {
   Make make_;
   std::vector<int64_t> from_;  // per reader: the first row it still needs
   int64_t lo_ = 0, hi_ = 0, cap_ = 0;
-  Tensor<float> buf_;           // [N·C, cap, W]: row r of plane p at slot r mod cap
+  std::shared_ptr<Ring> ring_;  // [N, ring C, cap, W]: row r of channel c at channel c0 + c, slot r mod cap
+  int64_t c0_ = 0;
 };
 
 // The maps of one streamed network. Maps are built sources first; pulling the last one runs the network.
@@ -252,6 +306,10 @@ class Graph {
       Tensor<float> y;
       if (!dry_)
         y = conv3x3_rows(conv, H, r0, r1, [&](int64_t a, int64_t b) {
+          if (leading_channels(srcs)) {  // read in place unless the rows wrap around the ring's end
+            Tensor<float> v = srcs[0]->ring_view(a, b, cin);
+            if (v.defined()) return v;
+          }
           Tensor<float> x = rows_buffer(&gather_, {N_, cin, b - a, W_});
           int64_t c0 = 0;
           for (const Map* s : srcs) s->copy_to(a, b, x, c0), c0 += s->channels();
@@ -261,6 +319,15 @@ class Graph {
       return y;
     });
     return m;
+  }
+
+  // Puts `maps` (none computed yet) in one ring, in this order: a conv over a leading run of them then reads its
+  // input in place (see Map::ring_view).
+  void share(const std::vector<Map*>& maps) {
+    auto ring = std::make_shared<Ring>();
+    for (const Map* m : maps) ring->C += m->channels();
+    int64_t c0 = 0;
+    for (Map* m : maps) m->share(ring, c0), c0 += m->channels();
   }
 
   // An element-wise map of c channels: rows [r0, r1) = f(the same rows of each of `srcs`, as packed tensors).
@@ -293,11 +360,22 @@ class Graph {
   // Floats the ring buffers hold (their final capacities: they only grow) plus the gather buffer.
   int64_t held_floats() const {
     int64_t f = gather_.capacity;
-    for (const Map& m : maps_) f += N_ * m.channels() * m.capacity() * W_;
+    for (const Map& m : maps_)
+      if (m.ring()->members.front() == &m) f += N_ * m.ring()->C * m.ring()->cap * W_;  // each ring once
     return f;
   }
 
  private:
+  // Whether `srcs` are channels [0, Σ C) of one ring, in order.
+  static bool leading_channels(const std::vector<Map*>& srcs) {
+    int64_t c = 0;
+    for (const Map* s : srcs) {
+      if (s->ring() != srcs[0]->ring() || s->ring_channel() != c) return false;
+      c += s->channels();
+    }
+    return true;
+  }
+
   int64_t N_, W_, step_;
   bool dry_;
   std::deque<Map> maps_;  // stable addresses: maps point at their sources
