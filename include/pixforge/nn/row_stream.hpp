@@ -69,16 +69,31 @@ inline Tensor<float> rows_buffer(Scratch* scratch, const Shape& s) {
 // Winograd's bits depend on where its 4-row tiles start and end, so with r0 and r1 multiples of
 // conv2d_grid_tile() (or r1 = H) the band equals those rows of the whole-map conv bit for bit. Traced like
 // Conv2d::operator() (one event per band), so `pixforge trace` times and counts streamed layers too.
+// `prepared` (optional): the layer's Winograd weights, taken from its cache once for all bands of a run — the
+// cache re-hashes the weights on every call to stay fresh (3.5 % of a streamed RRDBNet's time at 512²: one call
+// per band); they are the weights conv2d() would take from it, so the bits are the same.
 template <class Rows>
-Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1, Rows rows) {
+Tensor<float> conv3x3_rows(const Conv2d& conv, int64_t H, int64_t r0, int64_t r1, Rows rows,
+                           std::shared_ptr<const WinogradWeights>* prepared = nullptr) {
   const int64_t i0 = std::max<int64_t>(r0 - 1, 0), i1 = std::min(r1 + 1, H);
   Conv2dParams p = conv.params;
   p.pad_top = r0 == 0 ? 1 : 0;
   p.pad_bottom = r1 == H ? 1 : 0;
   const Tensor<float> x = rows(i0, i1);
-  if (current_tracer() == nullptr) return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache);
+  const auto run = [&] {
+    // conv2d()'s dispatch: Winograd with the cache's weights (unless they are streamed, see conv2d_winograd).
+    if (prepared != nullptr && !detail::conv2d_is_depthwise(x, conv.weight, p) &&
+        detail::conv2d_winograd_preferred(x, conv.weight, p) && !detail::winograd_streams_weights(conv.weight.shape())) {
+      if (*prepared == nullptr) *prepared = conv.weight_cache.winograd(conv.weight);
+      detail::count_macs(conv2d_output_shape(x.shape(), conv.weight.shape(), p).numel() *
+                         (conv.weight.numel() / conv.weight.size(0)));
+      return conv2d_winograd(x, conv.weight, conv.bias, p, prepared->get());
+    }
+    return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache);
+  };
+  if (current_tracer() == nullptr) return run();
   return detail::traced_call(
-      conv, "Conv2d", x, [&] { return conv2d(x, conv.weight, conv.bias, p, &conv.weight_cache); },
+      conv, "Conv2d", x, run,
       [&](const Tensor<float>& y) {
         return 2.0 * double(conv.weight.size(1) * conv.weight.size(2) * conv.weight.size(3)) * double(y.numel());
       });
@@ -300,7 +315,8 @@ class Graph {
     for (Map* s : srcs) readers.push_back(s->add_reader());
     gather_.capacity = std::max(gather_.capacity, N_ * cin * (step_ + 2) * W_);
     Map& m = source(std::move(name), conv.weight.size(0), H, nullptr);
-    m.set_make([this, &conv, srcs, readers, cin, H](int64_t r0, int64_t r1) {
+    auto prepared = std::make_shared<std::shared_ptr<const WinogradWeights>>();  // from the first band on
+    m.set_make([this, &conv, srcs, readers, cin, H, prepared](int64_t r0, int64_t r1) {
       const int64_t i1 = std::min(r1 + 1, H);
       for (Map* s : srcs) s->ensure(i1);
       Tensor<float> y;
@@ -314,7 +330,7 @@ class Graph {
           int64_t c0 = 0;
           for (const Map* s : srcs) s->copy_to(a, b, x, c0), c0 += s->channels();
           return x;
-        });
+        }, prepared.get());
       for (size_t k = 0; k < srcs.size(); ++k) srcs[k]->release(readers[k], r1 == H ? H : r1 - 1);
       return y;
     });
