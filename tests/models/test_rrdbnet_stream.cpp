@@ -3,6 +3,7 @@
 //     threads, on narrow seeded networks: F 8 G 4 (direct convs only) and F 16 G 16 (every inner 3×3 conv may
 //     take conv2d()'s Winograd path, whose 4×4 tiles must land on the grid of the whole-map forward);
 //   - its tensor memory grows with the width and not with the height, and stays under stream_bytes().
+//   - row_stream::Graph::share directly: maps in one ring, with and without a reserved (dry-run) ring size.
 #include <algorithm>
 #include <vector>
 
@@ -88,4 +89,48 @@ TEST_CASE("rrdbnet stream: tensor memory grows with the width, not the height, a
   const int64_t base = peak(96, 40), tall = peak(384, 40), wide = peak(96, 160);
   CHECK(tall <= base + base / 10);  // 4x the height: flat
   CHECK(wide >= 3 * base);          // 4x the width: about 4x
+}
+
+// Graph::share directly, without a dry run's reserve_like (the shared ring grows while members hold rows, so the
+// grow path re-lays every member) and with one (no growth): a = conv(x), b = conv(cat(x, a)) with x and a in one
+// ring, b reading both in place (or gathered when its rows wrap), equal to the whole-map convs bit for bit.
+TEST_CASE("row_stream: maps in a shared ring give the whole-map convs' bits, with and without a reserved ring") {
+  const int64_t N = 2, C = 16, H = 37, W = 19;
+  const Tensor<float> x = test::random_tensor({N, C, H, W}, 71);
+  Conv2d ca(Conv2dOptions(C, C, 3).padding(1)), cb(Conv2dOptions(2 * C, C, 3).padding(1));
+  ca.weight.copy_from(test::random_tensor(ca.weight.shape(), 72, -0.1f, 0.1f));
+  ca.bias.copy_from(test::random_tensor(ca.bias.shape(), 73));
+  cb.weight.copy_from(test::random_tensor(cb.weight.shape(), 74, -0.1f, 0.1f));
+  cb.bias.copy_from(test::random_tensor(cb.bias.shape(), 75));
+  const Tensor<float> a = ca(x), b = cb(concat({x, a}));
+  const auto build = [&](row_stream::Graph& g) -> row_stream::Map& {
+    row_stream::Map& in = g.source("x", C, H, [&](int64_t r0, int64_t r1) {
+      return g.dry() ? Tensor<float>() : x.narrow(2, r0, r1 - r0).contiguous();
+    });
+    row_stream::Map& ma = g.conv("a", ca, {&in});
+    g.share({&in, &ma});
+    return g.conv("b", cb, {&in, &ma});
+  };
+  for (int64_t step : {4, 8, 12})
+    for (bool reserve : {false, true}) {
+      CAPTURE(step);
+      CAPTURE(reserve);
+      row_stream::Graph dry(N, W, step, /*dry=*/true), g(N, W, step);
+      row_stream::Map& mb = build(g);
+      if (reserve) {
+        row_stream::Map& db = build(dry);  // the same pulls as below
+        const int dr = db.add_reader();
+        for (int64_t r = 0; r < H; r += 4) db.ensure(std::min(H, r + 4)), db.release(dr, std::min(H, r + 4));
+        g.reserve_like(dry);
+      }
+      const int reader = mb.add_reader();
+      Tensor<float> y = Tensor<float>::empty(b.shape());
+      for (int64_t r = 0; r < H; r += 4) {  // pulled 4 rows at a time, the rows above released
+        const int64_t r1 = std::min(H, r + 4);
+        mb.ensure(r1);
+        y.narrow(2, r, r1 - r).copy_from(mb.rows(r, r1));
+        mb.release(reader, r1);
+      }
+      test::check_equal(y, b, "streamed b vs whole-map b");
+    }
 }
