@@ -58,6 +58,28 @@ void sample_peak(benchmark::State& state, double& sum, double& cpu) {
   state.ResumeTiming();
 }
 
+// The timed loop shared by the rows below: `body` once per iteration, the fastest iteration's wall time, the FMA
+// peak sampled after each iteration (sample_peak), and the counters. CPU time = the process CPU time of the whole
+// loop minus the peak samples' (per-iteration process CPU deltas undercount 2-thread runs: the clock lags for the
+// thread still running on the other core, by up to a scheduler tick).
+template <class Body>
+void timed_loop(benchmark::State& state, double flops, Body body) {
+  const double peak1 = fma_peak_one_thread();
+  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
+  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    benchmark::ClobberMemory();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    sample_peak(state, peak_il, sample_cpu);
+  }
+  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
+  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
+  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
+                                        peak_il / double(state.iterations()));
+}
+
 using ConvFn = Tensor<float> (*)(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
                                  const Conv2dParams&);
 
@@ -69,22 +91,8 @@ void run_conv(benchmark::State& state, ConvFn fn, const ConvShape& s) {
   const Tensor<float> w = filled({s.cout, s.cin / s.groups, s.k, s.k}, 2);
   const Tensor<float> b = filled({s.cout}, 3);
   const Shape ys = conv2d_output_shape(x.shape(), w.shape(), p);
-  const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin / s.groups * s.k * s.k);
-  // The process CPU time of the whole loop minus the peak samples' (per-iteration process CPU deltas undercount
-  // 2-thread runs: the clock lags for the thread still running on the other core, by up to a scheduler tick).
-  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(fn(x, w, b, p));
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    sample_peak(state, peak_il, sample_cpu);
-  }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
-  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
-  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
-                                        peak_il / double(state.iterations()));
+  timed_loop(state, flops, [&] { benchmark::DoNotOptimize(fn(x, w, b, p)); });
   set_num_threads(0);
 }
 
@@ -97,24 +105,11 @@ void run_conv_into(benchmark::State& state, const ConvShape& s) {
   const Tensor<float> w = filled({s.cout, s.cin / s.groups, s.k, s.k}, 2);
   const Tensor<float> b = filled({s.cout}, 3);
   Tensor<float> y = Tensor<float>::zeros(conv2d_output_shape(x.shape(), w.shape(), p));
-  const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(y.numel()) * double(s.cin / s.groups * s.k * s.k);
-  // The process CPU time of the whole loop minus the peak samples' (per-iteration process CPU deltas undercount
-  // 2-thread runs: the clock lags for the thread still running on the other core, by up to a scheduler tick).
-  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  timed_loop(state, flops, [&] {
     conv2d_direct_into(x, w, b, p, y);
     benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    sample_peak(state, peak_il, sample_cpu);
-  }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
-  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
-  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
-                                        peak_il / double(state.iterations()));
+  });
   set_num_threads(0);
 }
 
@@ -134,12 +129,8 @@ void run_blocked_into(benchmark::State& state, const ConvShape& s, int mode) {
   Nchw16c y = Nchw16c::zeros(ys[0], ys[1], ys[2], ys[3], 1);
   Nchw16c xc = Nchw16c::zeros(s.n, s.cin, s.h, s.w, s.pad);  // mode 2's maps, made once like y
   Tensor<float> yc = Tensor<float>::zeros(ys);
-  const double peak1 = fma_peak_one_thread();
   const double flops = 2.0 * double(ys.numel()) * double(s.cin * s.k * s.k);
-  double best = 1e30, peak_il = 0.0, sample_cpu = 0.0;
-  const double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  timed_loop(state, flops, [&] {
     if (mode == 2) {
       to_nchw16c_into(x, xc);
       conv2d_direct_blocked_into(xc, w, b, p, y);
@@ -150,14 +141,7 @@ void run_blocked_into(benchmark::State& state, const ConvShape& s, int mode) {
       conv2d_direct_blocked_into(xb, pw, p, y);
     }
     benchmark::DoNotOptimize(y.data.data());
-    benchmark::ClobberMemory();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    sample_peak(state, peak_il, sample_cpu);
-  }
-  const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0 - sample_cpu;
-  bench::set_peak_counters(state, flops, double(state.range(0)), best, cpu, peak1);
-  bench::set_interleaved_peak_counters(state, flops, double(state.range(0)), best, cpu,
-                                        peak_il / double(state.iterations()));
+  });
   set_num_threads(0);
 }
 
